@@ -1,0 +1,111 @@
+//! Baseline facts for check table tests: the real Debian 12 cgroup v2 host
+//! of ../shared/real-hosts/debian12-v2, as the probes describe it.
+
+use crate::facts::host::*;
+use crate::facts::{Facts, Probed};
+use crate::probe::host::kernel::{kernel_facts, parse_cmdline};
+
+pub fn unified_host() -> Facts {
+    let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+    Facts {
+        host: HostFacts {
+            root: "/".into(),
+            live: false,
+            cgroup: Probed::Ok(CgroupFacts {
+                mode: CgroupMode::Unified,
+                detected_by: "mountinfo".into(),
+                reason: "cgroup2 is mounted on /sys/fs/cgroup".into(),
+                statfs: vec![],
+                mountinfo_path: "/proc/self/mountinfo".into(),
+                top_mount: Some("31 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot".into()),
+                cgroup2: Some(Cgroup2Mount {
+                    mount_point: "/sys/fs/cgroup".into(),
+                    read_only: false,
+                    nsdelegate: true,
+                    memory_recursiveprot: true,
+                    favordynmods: false,
+                    super_options: words("memory_recursiveprot nsdelegate rw"),
+                    line: "31 22 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot".into(),
+                }),
+                v1_hierarchies: vec![],
+                root_controllers: Some(Probed::Ok(words("cpuset cpu io memory hugetlb pids rdma misc"))),
+                root_subtree_control: Some(Probed::Ok(words("cpuset cpu io memory pids"))),
+                v1_bound_controllers: Probed::Ok(vec![]),
+                own_cgroup: Probed::Ok(Some("/system.slice/lab-test.service".into())),
+                own_controllers: None,
+            }),
+            kernel: Probed::Ok(kernel_facts("6.1.0-50-amd64")),
+            cmdline: Probed::Ok(parse_cmdline(
+                "root=/dev/vda rw console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1",
+            )),
+            init: Probed::Ok(InitFacts {
+                comm: "systemd".into(),
+                is_systemd: true,
+                systemd_version: Some("252".into()),
+            }),
+            container: Probed::Ok(ContainerFacts {
+                inside: false,
+                signals: vec![],
+                counter_signals: vec!["the root filesystem is ext4 on /dev/vda".into()],
+            }),
+            capabilities: Probed::Ok(CapabilityFacts {
+                bounding_set: "000001ffffffffff".into(),
+                missing: vec![],
+            }),
+        },
+    }
+}
+
+/// Mutable access to the cgroup facts of a test host.
+pub fn cgroup(f: &mut Facts) -> &mut CgroupFacts {
+    match &mut f.host.cgroup {
+        Probed::Ok(c) => c,
+        Probed::Err(_) => panic!("test host has no cgroup facts"),
+    }
+}
+
+/// The hybrid layout of the development machine (tmpfs, v1 hierarchies, cgroup2 on unified).
+pub fn hybrid_host() -> Facts {
+    let mut f = unified_host();
+    let c = cgroup(&mut f);
+    c.mode = CgroupMode::Hybrid;
+    c.cgroup2 = Some(Cgroup2Mount {
+        mount_point: "/sys/fs/cgroup/unified".into(),
+        read_only: false,
+        nsdelegate: false,
+        memory_recursiveprot: false,
+        favordynmods: false,
+        super_options: vec!["rw".into()],
+        line: "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw".into(),
+    });
+    c.v1_hierarchies = [
+        "cpu",
+        "cpuacct",
+        "cpuset",
+        "memory",
+        "devices",
+        "freezer",
+        "blkio",
+        "pids",
+        "name=systemd",
+    ]
+    .iter()
+    .map(|ctl| V1Hierarchy {
+        mount_point: format!("/sys/fs/cgroup/{}", ctl.trim_start_matches("name=")),
+        controllers: vec![(*ctl).to_owned()],
+        read_only: false,
+        line: String::new(),
+    })
+    .collect();
+    c.root_controllers = Some(Probed::Ok(vec!["hugetlb".into()]));
+    c.root_subtree_control = Some(Probed::Ok(vec![]));
+    c.v1_bound_controllers = Probed::Ok(
+        [
+            "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "pids",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect(),
+    );
+    f
+}

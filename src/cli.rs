@@ -1,0 +1,195 @@
+//! Command line: parse, run the pipeline, print, choose the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::checks::{self, Selection};
+use crate::facts::Facts;
+use crate::probe::{self, root::HostRoot};
+use crate::report::{self, human, Verdict};
+
+/// Exit code when the doctor itself could not run (usage errors too).
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sdctr-doctor",
+    version,
+    about = "Will systemd boot as PID 1 in a Docker container here? If not, what to change.",
+    after_help = "Exit codes: 0 ready (warnings allowed), 1 not ready, 2 usage error or the doctor could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+
+    /// Same as --format json.
+    #[arg(long)]
+    pub json: bool,
+
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Run only these checks (comma-separated ids or families such as `host`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (ids or families).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub skip: Vec<String>,
+
+    /// Count warnings as failures.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Show evidence for passing checks too.
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Print what a check looks at, why, and its sources.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
+
+    /// List every check id with its title.
+    #[arg(long)]
+    pub list_checks: bool,
+
+    /// Judge facts saved from an earlier --json run (its "facts" object) instead of probing.
+    #[arg(long, value_name = "FILE", conflicts_with = "root")]
+    pub facts: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Copy exactly the host files the probes read into DIR (send it with a support ticket).
+    Capture {
+        /// An empty or new directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && supports_color::on(supports_color::Stream::Stdout).is_some()
+            }
+        }
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("sdctr-doctor: error: {msg}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn host_root(cli: &Cli) -> Result<HostRoot, String> {
+    match &cli.root {
+        Some(dir) => HostRoot::new(dir),
+        None => Ok(HostRoot::live()),
+    }
+}
+
+pub fn run(cli: Cli) -> Result<i32, String> {
+    if cli.list_checks {
+        let mut out = String::new();
+        for c in checks::registry() {
+            out.push_str(&format!("{:<24} {}\n", c.id, c.title));
+        }
+        print(&out);
+        return Ok(0);
+    }
+    if let Some(id) = &cli.explain {
+        let c =
+            checks::find(id).ok_or_else(|| format!("unknown check '{id}' (see --list-checks)"))?;
+        let mut out = format!("{} — {}\n\n{}\n\nSources:\n", c.id, c.title, c.explain);
+        for s in c.sources {
+            out.push_str(&format!("  - {s}\n"));
+        }
+        print(&out);
+        return Ok(0);
+    }
+    if let Some(Command::Capture { dir }) = &cli.command {
+        let root = host_root(&cli)?;
+        let files = crate::capture::capture(&root, dir)?;
+        eprintln!("captured {} files into {}", files.len(), dir.display());
+        return Ok(0);
+    }
+
+    let selection = Selection {
+        only: cli.only.clone(),
+        skip: cli.skip.clone(),
+    };
+    selection.validate()?;
+    let facts = match &cli.facts {
+        Some(path) => load_facts(path)?,
+        None => probe::probe_all(&host_root(&cli)?),
+    };
+    let findings = checks::run(&facts, &selection);
+    let out = if cli.json || cli.format == Format::Json {
+        report::json::render(&facts, &findings, cli.strict)
+    } else {
+        let style = human::Style {
+            color: cli.color.enabled(),
+            verbose: cli.verbose,
+        };
+        human::render(&findings, cli.strict, style)
+    };
+    print(&out);
+    Ok(Verdict::of(&findings, cli.strict).exit_code())
+}
+
+fn load_facts(path: &PathBuf) -> Result<Facts, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {}", path.display(), crate::probe::root::io_reason(&e)))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+    // Accept a whole --json report or its "facts" object.
+    let facts = value.get("facts").cloned().unwrap_or(value);
+    serde_json::from_value(facts)
+        .map_err(|e| format!("{}: not sdctr-doctor facts: {e}", path.display()))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error.
+fn print(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes()).and_then(|_| out.flush());
+}

@@ -1,0 +1,57 @@
+//! Everything the probes learned: plain serde structs, serialisable and replayable.
+
+pub mod host;
+
+use serde::{Deserialize, Serialize};
+
+pub use host::HostFacts;
+
+/// The whole input of the checks.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facts {
+    pub host: HostFacts,
+}
+
+/// A probed value, or why the probe could not produce it.
+///
+/// Serialised as the value itself, or as `{"error": "..."}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Probed<T> {
+    Ok(T),
+    Err(ProbeError),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProbeError {
+    pub error: String,
+}
+
+impl<T> Probed<T> {
+    pub fn error(msg: impl Into<String>) -> Self {
+        Probed::Err(ProbeError { error: msg.into() })
+    }
+
+    pub fn ok(&self) -> Option<&T> {
+        match self {
+            Probed::Ok(v) => Some(v),
+            Probed::Err(_) => None,
+        }
+    }
+
+    pub fn as_result(&self) -> Result<&T, &str> {
+        match self {
+            Probed::Ok(v) => Ok(v),
+            Probed::Err(e) => Err(&e.error),
+        }
+    }
+}
+
+impl<T> From<Result<T, String>> for Probed<T> {
+    fn from(r: Result<T, String>) -> Self {
+        match r {
+            Ok(v) => Probed::Ok(v),
+            Err(e) => Probed::error(e),
+        }
+    }
+}

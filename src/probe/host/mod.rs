@@ -1,0 +1,22 @@
+//! Host probes: everything read through the [`HostRoot`].
+
+pub mod cgroup;
+pub mod kernel;
+pub mod mounts;
+pub mod process;
+
+use crate::facts::HostFacts;
+use crate::probe::root::HostRoot;
+
+pub fn probe(root: &HostRoot) -> HostFacts {
+    HostFacts {
+        root: root.dir().display().to_string(),
+        live: root.is_live(),
+        cgroup: cgroup::probe(root),
+        kernel: kernel::probe_kernel(root),
+        cmdline: kernel::probe_cmdline(root),
+        init: process::probe_init(root),
+        container: process::probe_container(root),
+        capabilities: process::probe_capabilities(root),
+    }
+}

@@ -1,0 +1,15 @@
+//! All I/O lives here: host files through a root directory (and, later, the
+//! Docker Engine API). Probes never decide pass or fail.
+
+pub mod host;
+pub mod root;
+pub mod systemd_lib;
+
+use crate::facts::Facts;
+use root::HostRoot;
+
+pub fn probe_all(root: &HostRoot) -> Facts {
+    Facts {
+        host: host::probe(root),
+    }
+}

@@ -1,0 +1,128 @@
+//! The human report: grouped, one line a check, remediation under every warn
+//! and fail, a verdict line. Colour is a value passed in, never global.
+
+use std::fmt::Write;
+
+use owo_colors::OwoColorize;
+
+use super::{Summary, Verdict};
+use crate::checks::{Finding, Status};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// Show evidence for passing checks too.
+    pub verbose: bool,
+}
+
+impl Style {
+    fn status(&self, s: Status, text: &str) -> String {
+        if !self.color {
+            return text.to_owned();
+        }
+        match s {
+            Status::Pass => text.green().to_string(),
+            Status::Warn => text.yellow().to_string(),
+            Status::Fail => text.red().bold().to_string(),
+            Status::Skip => text.dimmed().to_string(),
+            Status::Error => text.magenta().bold().to_string(),
+        }
+    }
+
+    fn dim(&self, text: &str) -> String {
+        if self.color {
+            text.dimmed().to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        if self.color {
+            text.bold().to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+pub fn symbol(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "✓",
+        Status::Warn => "!",
+        Status::Fail => "✗",
+        Status::Skip => "-",
+        Status::Error => "?",
+    }
+}
+
+const GROUPS: &[(&str, &str)] = &[
+    ("host", "Host"),
+    ("docker", "Docker daemon"),
+    ("image", "Image"),
+    ("run", "Run recipe"),
+];
+
+pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
+    let mut out = String::new();
+    let width = findings.iter().map(|f| f.id.len()).max().unwrap_or(0);
+    let mut groups: Vec<&str> = Vec::new();
+    for f in findings {
+        if !groups.contains(&f.group.as_str()) {
+            groups.push(&f.group);
+        }
+    }
+    for group in groups {
+        let name = GROUPS
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(group, |(_, n)| n);
+        let _ = writeln!(out, "{}", style.bold(name));
+        for f in findings.iter().filter(|f| f.group == group) {
+            finding(&mut out, f, width, style);
+        }
+        out.push('\n');
+    }
+    let s = Summary::of(findings);
+    let verdict = Verdict::of(findings, strict);
+    let status = match verdict {
+        Verdict::Ready => Status::Pass,
+        Verdict::ReadyWithWarnings => Status::Warn,
+        Verdict::NotReady => Status::Fail,
+    };
+    let _ = writeln!(
+        out,
+        "{} {} pass, {} warn, {} fail, {} skip, {} error",
+        style.status(status, &format!("Verdict: {}.", verdict.as_str())),
+        s.pass,
+        s.warn,
+        s.fail,
+        s.skip,
+        s.error
+    );
+    out
+}
+
+fn finding(out: &mut String, f: &Finding, width: usize, style: Style) {
+    let _ = writeln!(
+        out,
+        "  {} {:<width$}  {}",
+        style.status(f.status, symbol(f.status)),
+        f.id,
+        f.message
+    );
+    let pad = " ".repeat(width + 6);
+    if style.verbose || !matches!(f.status, Status::Pass | Status::Skip) {
+        for e in &f.evidence {
+            let _ = writeln!(out, "{pad}{}", style.dim(&format!("· {e}")));
+        }
+    }
+    if matches!(f.status, Status::Warn | Status::Fail) {
+        if let Some(r) = &f.remediation {
+            let _ = writeln!(out, "{pad}→ {}", r.text);
+            for c in &r.commands {
+                let _ = writeln!(out, "{pad}  {}", style.bold(&format!("$ {c}")));
+            }
+        }
+    }
+}
