@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod checks;
 pub mod cli;
+pub mod diagnose;
 pub mod facts;
 pub mod probe;
 pub mod report;
