@@ -85,7 +85,8 @@ fn error_forms_validate() {
 fn schema_rejects_broken_documents() {
     let v = validator();
     let (_, good) = json_of(&fixture("centos7-legacy"), &[]);
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Breakage = (&'static str, Box<dyn Fn(&mut Value)>);
+    let breakages: Vec<Breakage> = vec![
         (
             "schema_version",
             Box::new(|d| d["schema_version"] = json!(2)),
