@@ -72,7 +72,8 @@ pub struct CgroupFacts {
     pub root_subtree_control: Option<Probed<Vec<String>>>,
     /// Controllers bound to a v1 hierarchy in /proc/cgroups (unavailable on v2).
     pub v1_bound_controllers: Probed<Vec<String>>,
-    /// This process's cgroup v2 path (`0::` line of /proc/self/cgroup).
+    /// This process's cgroup v2 path (`0::` line of /proc/self/cgroup; of /proc/1/cgroup under a
+    /// `--root` that is a real procfs, where /proc/self is the doctor's container).
     pub own_cgroup: Probed<Option<String>>,
     /// `cgroup.controllers` of that cgroup: what a daemon started there is delegated.
     pub own_controllers: Option<Probed<Vec<String>>>,

@@ -21,11 +21,25 @@ const CG_SYSTEMD: &str = "/sys/fs/cgroup/systemd";
 /// (the host's /proc mounted into a container), /proc/self is the doctor's own
 /// namespace, so PID 1's view is the host's.
 pub fn mountinfo_path(root: &HostRoot) -> &'static str {
-    if !root.is_live() && root.exists("/proc/1/mountinfo") {
+    if host_proc_is_pid1(root) {
         "/proc/1/mountinfo"
     } else {
         "/proc/self/mountinfo"
     }
+}
+
+/// The process whose cgroup describes the host: PID 1 under such a `--root`,
+/// else the doctor itself (its own /proc/self there is its container's).
+pub fn cgroup_path(root: &HostRoot) -> &'static str {
+    if host_proc_is_pid1(root) {
+        "/proc/1/cgroup"
+    } else {
+        "/proc/self/cgroup"
+    }
+}
+
+fn host_proc_is_pid1(root: &HostRoot) -> bool {
+    !root.is_live() && root.exists("/proc/1/mountinfo")
 }
 
 pub fn probe(root: &HostRoot) -> Probed<CgroupFacts> {
@@ -296,10 +310,11 @@ fn v1_bound_controllers(root: &HostRoot) -> Probed<Vec<String>> {
 
 /// The `0::` path of /proc/self/cgroup; `None` on a pure v1 host.
 fn own_cgroup(root: &HostRoot) -> Probed<Option<String>> {
-    root.read_bytes("/proc/self/cgroup")
+    let path = cgroup_path(root);
+    root.read_bytes(path)
         .and_then(|b| {
             ProcessCGroups::from_buf_read(b.as_slice())
-                .map_err(|_| "/proc/self/cgroup: not in the kernel's format".to_owned())
+                .map_err(|_| format!("{path}: not in the kernel's format"))
         })
         .map(|c| {
             c.0.into_iter()

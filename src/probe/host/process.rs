@@ -84,12 +84,13 @@ pub fn probe_container(root: &HostRoot) -> Probed<ContainerFacts> {
         signals.push("/run/.containerenv exists (Podman)".to_owned());
         strong = true;
     }
-    if let Ok(cg) = root.read_text("/proc/self/cgroup") {
+    let cgroup_path = super::cgroup::cgroup_path(root);
+    if let Ok(cg) = root.read_text(cgroup_path) {
         if let Some(line) = cg
             .lines()
             .find(|l| CONTAINER_CGROUP_MARKERS.iter().any(|m| l.contains(m)))
         {
-            signals.push(format!("/proc/self/cgroup names a container: {line}"));
+            signals.push(format!("{cgroup_path} names a container: {line}"));
             strong = true;
         }
     }

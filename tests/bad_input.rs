@@ -1,0 +1,292 @@
+//! Broken host trees, each a real fixture plus one change: the doctor names the problem in a
+//! check in `error` (exit 1: an error cannot vouch for the host) or in one line on stderr
+//! (exit 2). Never a panic, never a partial stdout.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{copy_fixture, doctor, json_of, status_of};
+use serde_json::Value;
+
+const MOUNTINFO: &str = "proc/self/mountinfo";
+
+fn message(doc: &Value, id: &str) -> String {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The human report must survive too (no panic, exit code as JSON's).
+fn human_code(root: &Path) -> i32 {
+    let out = doctor()
+        .arg("--root")
+        .arg(root)
+        .args(["--color", "never"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    out.status.code().unwrap()
+}
+
+/// Every check that reads the mounts is in `error`, naming the file.
+fn assert_mounts_error(root: &Path, needle: &str) {
+    let (code, doc) = json_of(root, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["verdict"], "not-ready");
+    for id in ["host.cgroup-mode", "host.cgroup2-mount", "host.controllers"] {
+        assert_eq!(status_of(&doc, id), "error", "{id}");
+        let m = message(&doc, id);
+        assert!(m.contains(needle), "{id}: {m}");
+    }
+    let err = doc["facts"]["host"]["cgroup"]["error"].as_str().unwrap();
+    assert!(err.contains(needle), "{err}");
+    // Checks that do not need the mounts still judge.
+    assert_eq!(status_of(&doc, "host.kernel"), "pass");
+    assert_eq!(human_code(root), 1);
+}
+
+#[test]
+fn truncated_mountinfo() {
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let text = fs::read_to_string(&path).unwrap();
+    // Cut inside line 10 (the cgroup2 line), before its " - " separator.
+    let line10 = text.lines().nth(9).unwrap();
+    let cut = text.find(line10).unwrap() + 20;
+    fs::write(&path, &text[..cut]).unwrap();
+    assert_mounts_error(
+        tmp.path(),
+        "/proc/self/mountinfo line 10: not a mountinfo entry",
+    );
+}
+
+#[test]
+fn garbled_mountinfo() {
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let mut lines: Vec<String> = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[3] = "25 24 zz:yy this is not a mount".into();
+    fs::write(&path, lines.join("\n")).unwrap();
+    assert_mounts_error(tmp.path(), "line 4");
+
+    fs::write(&path, b"\x00\x01\x02\xff\xfe garbage \n").unwrap();
+    assert_mounts_error(tmp.path(), "line 1");
+
+    fs::write(&path, "").unwrap();
+    assert_mounts_error(tmp.path(), "/proc/self/mountinfo: empty");
+}
+
+#[test]
+fn a_directory_where_a_file_is_expected() {
+    // Tests run as root, so chmod 000 would not stop a read; a directory does.
+    let cases = [
+        (MOUNTINFO, "host.cgroup-mode"),
+        ("sys/fs/cgroup/cgroup.controllers", "host.controllers"),
+        ("proc/sys/kernel/osrelease", "host.kernel"),
+        ("proc/cmdline", "host.cmdline"),
+    ];
+    for (file, check) in cases {
+        let tmp = copy_fixture("debian12-v2");
+        let path = tmp.path().join(file);
+        fs::remove_file(&path).unwrap();
+        fs::create_dir(&path).unwrap();
+        let (code, doc) = json_of(tmp.path(), &[]);
+        assert_eq!(code, 1, "{file}");
+        assert_eq!(status_of(&doc, check), "error", "{file}");
+        let m = message(&doc, check);
+        assert!(
+            m.contains(&format!("/{file}")) && m.contains("Is a directory"),
+            "{file}: {m}"
+        );
+        assert_eq!(human_code(tmp.path()), 1);
+    }
+}
+
+#[test]
+fn unreadable_side_files_only_mark_their_facts() {
+    // Files that only feed evidence: their facts take the {"error": ...} form, checks still judge.
+    let tmp = copy_fixture("ubuntu2204-unified");
+    for file in ["proc/cgroups", "proc/self/status"] {
+        let path = tmp.path().join(file);
+        fs::remove_file(&path).unwrap();
+        fs::create_dir(&path).unwrap();
+    }
+    fs::write(tmp.path().join("proc/self/cgroup"), "not a cgroup line\n").unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    let host = &doc["facts"]["host"];
+    assert!(host["cgroup"]["v1_bound_controllers"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("/proc/cgroups: Is a directory"));
+    assert!(host["capabilities"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("/proc/self/status"));
+    assert_eq!(
+        host["cgroup"]["own_cgroup"]["error"],
+        "/proc/self/cgroup: not in the kernel's format"
+    );
+    assert_eq!(code, 0);
+    assert_eq!(status_of(&doc, "host.controllers"), "pass");
+}
+
+#[test]
+fn garbled_status_and_empty_release() {
+    let tmp = copy_fixture("ubuntu2204-unified");
+    fs::write(
+        tmp.path().join("proc/self/status"),
+        "Name:\tx\nCapBnd:\tzz\n",
+    )
+    .unwrap();
+    fs::write(tmp.path().join("proc/sys/kernel/osrelease"), "\n").unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        doc["facts"]["host"]["capabilities"]["error"],
+        "/proc/self/status: not in the kernel's format"
+    );
+    assert_eq!(status_of(&doc, "host.kernel"), "error");
+    assert!(message(&doc, "host.kernel").contains("/proc/sys/kernel/osrelease: empty"));
+}
+
+#[test]
+fn no_cgroup_mount_in_mountinfo() {
+    // A valid host state, not a broken probe: the verdict is a fail that says why.
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let text: String = fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains(" /sys/fs/cgroup "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fs::write(&path, text).unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["facts"]["host"]["cgroup"]["mode"], "none");
+    assert_eq!(status_of(&doc, "host.cgroup-mode"), "fail");
+    assert!(message(&doc, "host.cgroup-mode").contains("nothing is mounted on /sys/fs/cgroup"));
+    assert_eq!(status_of(&doc, "host.cgroup2-mount"), "skip");
+    assert_eq!(status_of(&doc, "host.controllers"), "skip");
+}
+
+#[test]
+fn non_utf8_mount_point() {
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let mut bytes = fs::read(&path).unwrap();
+    bytes.extend_from_slice(
+        b"200 27 0:90 / /mnt/caf\xe9\xff rw,relatime shared:90 - tmpfs tmpfs rw\n",
+    );
+    fs::write(&path, bytes).unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["facts"]["host"]["cgroup"]["mode"], "unified");
+    assert_eq!(status_of(&doc, "host.cgroup-mode"), "pass");
+
+    // The same bytes in the cgroup mount point itself: still judged, the path shown lossily.
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let text = fs::read_to_string(&path).unwrap();
+    let mut bytes = text
+        .replace(" /sys/fs/cgroup ", " /sys/fs/cgroup\u{1}X ")
+        .into_bytes();
+    let at = bytes.windows(2).position(|w| w == b"\x01X").unwrap();
+    bytes[at] = 0xff;
+    fs::write(&path, bytes).unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["facts"]["host"]["cgroup"]["mode"], "none");
+}
+
+#[test]
+fn root_that_does_not_exist_or_is_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("nope");
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    for (root, needle) in [
+        (&missing, "No such file or directory"),
+        (&file, "not a directory"),
+    ] {
+        for json in [true, false] {
+            let mut cmd = doctor();
+            cmd.arg("--root").arg(root);
+            if json {
+                cmd.arg("--json");
+            }
+            let out = cmd.output().unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            assert!(out.stdout.is_empty(), "no partial report");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with("sdctr-doctor: error: --root ") && err.contains(needle),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn file_over_the_cap() {
+    let tmp = copy_fixture("debian12-v2");
+    let path = tmp.path().join(MOUNTINFO);
+    let text = fs::read_to_string(&path).unwrap();
+    let mut big = text.clone();
+    let mut id = 1000;
+    while big.len() <= 4 << 20 {
+        big.push_str(&format!(
+            "{id} 27 0:99 / /mnt/pad{id} rw,relatime - tmpfs tmpfs rw\n"
+        ));
+        id += 1;
+    }
+    fs::write(&path, &big).unwrap();
+    assert_mounts_error(tmp.path(), "larger than 4 MiB, refused");
+
+    // Exactly at the cap is still read.
+    let exact = tmp.path().join("proc/cmdline");
+    let mut line = "root=/dev/vda".to_owned();
+    line.push_str(&" ".repeat((4 << 20) - line.len()));
+    fs::write(&exact, &line).unwrap();
+    fs::write(&path, text).unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(status_of(&doc, "host.cmdline"), "pass");
+}
+
+/// `--root /host` with the host's real /proc mounted there: /proc/self is the doctor's own
+/// container, so the host's view comes from PID 1 (mountinfo and cgroup alike).
+#[test]
+fn host_proc_under_root_uses_pid1() {
+    let tmp = copy_fixture("debian12-v2");
+    let proc_ = tmp.path().join("proc");
+    fs::create_dir_all(proc_.join("1")).unwrap();
+    fs::copy(proc_.join("self/mountinfo"), proc_.join("1/mountinfo")).unwrap();
+    fs::write(proc_.join("1/cgroup"), "0::/init.scope\n").unwrap();
+    fs::write(
+        proc_.join("self/cgroup"),
+        "0::/system.slice/docker-4b2a0c6f8e1d.scope\n",
+    )
+    .unwrap();
+    let (code, doc) = json_of(tmp.path(), &[]);
+    let host = &doc["facts"]["host"];
+    assert_eq!(host["cgroup"]["mountinfo_path"], "/proc/1/mountinfo");
+    assert_eq!(host["cgroup"]["own_cgroup"], "/init.scope");
+    assert_eq!(host["container"]["inside"], false, "{}", host["container"]);
+    assert_eq!(status_of(&doc, "host.inside-container"), "pass");
+    assert_eq!(code, 0);
+}

@@ -1,0 +1,310 @@
+//! The binary as a user and CI see it: golden human output, JSON shape, exit codes, selection,
+//! --explain, --list-checks, --facts replay and colour.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{doctor, fixture, json_of, status_of, statuses};
+use serde_json::Value;
+
+const ESC: &str = "\u{1b}[";
+
+fn human(name: &str, extra: &[&str]) -> (i32, String) {
+    let out = doctor()
+        .arg("--root")
+        .arg(fixture(name))
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+/// Compares with tests/golden/NAME; `UPDATE_GOLDEN=1 cargo test` rewrites the files.
+fn golden(file: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(file);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        fs::write(&path, actual).unwrap();
+    }
+    let want = fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
+    assert_eq!(actual, want, "differs from {}", path.display());
+}
+
+#[test]
+fn human_golden_outputs() {
+    for (name, code) in [
+        ("debian12-v2", 0),
+        ("centos7-legacy", 1),
+        ("wsl2-hybrid", 0),
+        ("rootless-fedora34", 0),
+    ] {
+        let (got, out) = human(name, &["--color", "never"]);
+        assert_eq!(got, code, "{name}");
+        assert!(
+            !out.contains(ESC),
+            "{name}: escape codes with --color never"
+        );
+        golden(&format!("{name}.txt"), &out);
+    }
+    let (_, verbose) = human("debian12-v2", &["--color", "never", "--verbose"]);
+    golden("debian12-v2.verbose.txt", &verbose);
+}
+
+#[test]
+fn json_shape() {
+    let (code, doc) = json_of(&fixture("debian12-v2"), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["tool"]["name"], "sdctr-doctor");
+    assert_eq!(doc["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(doc["verdict"], "ready");
+    assert_eq!(doc["facts"]["host"]["cgroup"]["mode"], "unified");
+    assert_eq!(doc["facts"]["host"]["kernel"]["release"], "6.1.0-50-amd64");
+    assert_eq!(
+        doc["facts"]["host"]["kernel"]["version"],
+        serde_json::json!([6, 1, 0])
+    );
+    let checks = doc["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 6);
+    for c in checks {
+        for key in ["id", "group", "status", "title", "message"] {
+            assert!(c[key].is_string(), "{key} in {c}");
+        }
+        assert!(c["evidence"].is_array(), "{c}");
+        assert!(c["remediation"].is_null() || c["remediation"]["commands"].is_array());
+    }
+    let s = &doc["summary"];
+    let total: u64 = ["pass", "warn", "fail", "skip", "error"]
+        .iter()
+        .map(|k| s[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, checks.len() as u64);
+    assert_eq!(s["pass"], 6);
+
+    // A fail carries its remediation.
+    let (_, centos) = json_of(&fixture("centos7-legacy"), &[]);
+    let kernel = centos["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "host.kernel")
+        .unwrap();
+    assert_eq!(kernel["status"], "fail");
+    assert!(kernel["remediation"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("--cgroupns=host"));
+    assert_eq!(centos["summary"]["fail"], 1);
+
+    // --format json is --json.
+    let out = doctor()
+        .arg("--root")
+        .arg(fixture("debian12-v2"))
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let same: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(same, doc);
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(human("debian12-v2", &[]).0, 0, "ready");
+    assert_eq!(human("wsl2-hybrid", &[]).0, 0, "ready with warnings");
+    assert_eq!(human("centos7-legacy", &[]).0, 1, "not ready");
+    let usage = doctor().arg("--no-such-flag").output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("--no-such-flag"));
+    let bad_color = doctor().args(["--color", "sometimes"]).output().unwrap();
+    assert_eq!(bad_color.status.code(), Some(2));
+    let help = doctor().arg("--help").output().unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes"));
+}
+
+#[test]
+fn strict_counts_warnings() {
+    let (code, doc) = json_of(&fixture("wsl2-hybrid"), &["--strict"]);
+    assert_eq!((code, doc["verdict"].as_str()), (1, Some("not-ready")));
+    let (code, doc) = json_of(&fixture("debian12-v2"), &["--strict"]);
+    assert_eq!((code, doc["verdict"].as_str()), (0, Some("ready")));
+    let (code, out) = human("rootless-fedora34", &["--strict", "--color", "never"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Verdict: not ready."), "{out}");
+}
+
+#[test]
+fn only_and_skip() {
+    let root = fixture("centos7-legacy");
+    let ids = |extra: &[&str]| -> Vec<String> {
+        statuses(&json_of(&root, extra).1)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect()
+    };
+    assert_eq!(ids(&["--only", "host.kernel"]), ["host.kernel"]);
+    assert_eq!(ids(&["--only", "host"]).len(), 6);
+    assert_eq!(
+        ids(&["--only", "host.kernel,host.cmdline"]),
+        ["host.kernel", "host.cmdline"]
+    );
+    assert_eq!(
+        ids(&["--skip", "host.kernel", "--skip", "host.cmdline"]),
+        [
+            "host.cgroup-mode",
+            "host.cgroup2-mount",
+            "host.controllers",
+            "host.inside-container"
+        ]
+    );
+    assert!(ids(&["--skip", "host"]).is_empty());
+    // Skipping the only failing check changes the verdict and exit code.
+    let (code, doc) = json_of(&root, &["--skip", "host.kernel"]);
+    assert_eq!(
+        (code, doc["verdict"].as_str()),
+        (0, Some("ready-with-warnings"))
+    );
+    let (code, _) = json_of(&root, &["--only", "host.kernel"]);
+    assert_eq!(code, 1);
+
+    for bad in [["--only", "host.kernal"], ["--skip", "dockr"]] {
+        let out = doctor()
+            .arg("--root")
+            .arg(&root)
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(bad[1]) && err.lines().count() == 1, "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn explain_and_list_checks() {
+    let out = doctor()
+        .args(["--explain", "host.controllers"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("host.controllers — cgroup controllers\n"),
+        "{text}"
+    );
+    assert!(text.contains("Sources:\n  - "), "{text}");
+    assert!(text.contains("rootlesscontaine.rs"), "{text}");
+
+    let out = doctor().args(["--explain", "host.nope"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown check 'host.nope'"));
+
+    let out = doctor().arg("--list-checks").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list = String::from_utf8(out.stdout).unwrap();
+    let ids: Vec<&str> = list
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "host.cgroup-mode",
+            "host.cgroup2-mount",
+            "host.controllers",
+            "host.kernel",
+            "host.cmdline",
+            "host.inside-container"
+        ]
+    );
+    assert!(list.contains("kernel version"));
+}
+
+#[test]
+fn facts_replay_gives_the_same_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in common::FIXTURES {
+        let (code, doc) = json_of(&fixture(name), &[]);
+        // A whole report and its bare facts object are both accepted.
+        for (i, input) in [doc.clone(), doc["facts"].clone()].iter().enumerate() {
+            let file = tmp.path().join(format!("{name}-{i}.json"));
+            fs::write(&file, serde_json::to_string(input).unwrap()).unwrap();
+            let out = doctor()
+                .arg("--facts")
+                .arg(&file)
+                .arg("--json")
+                .output()
+                .unwrap();
+            let replay: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(out.status.code(), Some(code), "{name}");
+            assert_eq!(replay["checks"], doc["checks"], "{name}");
+            assert_eq!(replay["facts"], doc["facts"], "{name}");
+        }
+    }
+    // Not facts: exit 2 with one line.
+    let junk = tmp.path().join("junk.json");
+    fs::write(&junk, r#"{"facts": {"host": 3}}"#).unwrap();
+    let out = doctor().arg("--facts").arg(&junk).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not sdctr-doctor facts"));
+    let out = doctor()
+        .arg("--facts")
+        .arg(&junk)
+        .arg("--root")
+        .arg(fixture("debian12-v2"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "--facts conflicts with --root");
+}
+
+#[test]
+fn colour() {
+    // Piped stdout (not a tty): no colour by default.
+    let (_, auto) = human("centos7-legacy", &[]);
+    assert!(!auto.contains(ESC), "{auto}");
+    let out = doctor()
+        .env("NO_COLOR", "1")
+        .arg("--root")
+        .arg(fixture("centos7-legacy"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(ESC));
+    let (_, always) = human("centos7-legacy", &["--color", "always"]);
+    assert!(always.contains(ESC), "{always}");
+    // Red and bold for the failing check, and the colour does not change the words.
+    assert!(
+        always.contains("\u{1b}[1m\u{1b}[31m✗") || always.contains("\u{1b}[31m\u{1b}[1m✗"),
+        "{always:?}"
+    );
+    let (_, never) = human("centos7-legacy", &["--color", "never"]);
+    assert_eq!(strip_ansi(&always), never);
+    // JSON never carries escapes, even with --color always.
+    let (_, doc) = json_of(&fixture("centos7-legacy"), &["--color", "always"]);
+    assert!(!doc.to_string().contains("\\u001b"));
+    assert_eq!(status_of(&doc, "host.kernel"), "fail");
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

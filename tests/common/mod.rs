@@ -1,0 +1,97 @@
+//! Shared helpers for the integration tests: the binary, fixture paths, tempdir copies.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// Every host fixture, in a fixed order.
+pub const FIXTURES: &[&str] = &[
+    "centos7-legacy",
+    "debian12-v2",
+    "dev-vm-hybrid",
+    "docker-container-v1",
+    "rootless-fedora34",
+    "ubuntu2204-unified",
+    "wsl2-hybrid",
+];
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/hosts")
+        .join(name)
+}
+
+/// The doctor with a clean environment for colour decisions.
+pub fn doctor() -> Command {
+    let mut c = Command::cargo_bin("sdctr-doctor").expect("binary built");
+    c.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("FORCE_COLOR");
+    c
+}
+
+/// `--root DIR --json` plus `extra`: (exit code, parsed document).
+pub fn json_of(root: &Path, extra: &[&str]) -> (i32, Value) {
+    let out = doctor()
+        .arg("--root")
+        .arg(root)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .expect("runs");
+    let code = out.status.code().expect("exited");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8 stdout");
+    let doc = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, doc)
+}
+
+/// `(id, status)` of every check in a report.
+pub fn statuses(doc: &Value) -> Vec<(String, String)> {
+    doc["checks"]
+        .as_array()
+        .expect("checks[]")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn status_of(doc: &Value, id: &str) -> String {
+    statuses(doc)
+        .into_iter()
+        .find(|(i, _)| i == id)
+        .unwrap_or_else(|| panic!("no check {id}"))
+        .1
+}
+
+/// A tempdir holding a copy of a fixture, to change one thing in.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_tree(&fixture(name), tmp.path());
+    tmp
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
