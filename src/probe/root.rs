@@ -29,7 +29,8 @@ pub struct HostRoot {
 impl HostRoot {
     /// `dir` must exist; it is live when it is the running system's `/`.
     pub fn new(dir: &Path) -> Result<Self, String> {
-        let canon = fs::canonicalize(dir).map_err(|e| format!("--root {}: {e}", dir.display()))?;
+        let canon = fs::canonicalize(dir)
+            .map_err(|e| format!("--root {}: {}", dir.display(), io_reason(&e)))?;
         if !canon.is_dir() {
             return Err(format!("--root {}: not a directory", dir.display()));
         }

@@ -2,6 +2,9 @@ use crate::checks::{Check, Outcome};
 use crate::facts::host::{CgroupFacts, CgroupMode};
 use crate::facts::Facts;
 
+/// cgroup2 appeared in Linux 4.5 (systemd NEWS 230).
+const CGROUP2_KERNEL: [u32; 3] = [4, 5, 0];
+
 pub static CHECK: Check = Check {
     id: "host.cgroup-mode",
     title: "cgroup layout",
@@ -26,8 +29,6 @@ fn run(facts: &Facts) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::error(format!("cannot read the cgroup layout: {e}")),
     };
-    let wsl = facts.host.kernel.ok().is_some_and(|k| k.wsl);
-    let init = facts.host.init.ok().map(|i| i.comm.as_str());
     let o = match c.mode {
         CgroupMode::Unified => Outcome::pass(format!("{}: {}", c.mode.describe(), c.reason)),
         CgroupMode::Hybrid | CgroupMode::Legacy => to_v2(
@@ -36,8 +37,7 @@ fn run(facts: &Facts) -> Outcome {
                 c.mode.describe(),
                 c.reason
             )),
-            wsl,
-            init,
+            facts,
         ),
         CgroupMode::None => Outcome::fail(format!("{}: {}", c.mode.describe(), c.reason)).fix(
             "systemd needs cgroup2 on /sys/fs/cgroup (or v1 hierarchies including name=systemd). \
@@ -48,8 +48,28 @@ Mount cgroup2 there, or boot the host with a systemd-based init that does it.",
     with_evidence(o, c)
 }
 
-fn to_v2(o: Outcome, wsl: bool, init: Option<&str>) -> Outcome {
-    if wsl {
+/// The way to cgroup v2 depends on what set up this layout.
+fn to_v2(o: Outcome, facts: &Facts) -> Outcome {
+    let kernel = facts.host.kernel.ok();
+    let init = facts.host.init.ok().map(|i| i.comm.as_str());
+    if facts.host.container.ok().is_some_and(|c| c.inside) {
+        return o.fix(
+            "These are a container's cgroup mounts, not the host's: run the doctor on the host (or \
+with --root on the host's /proc and /sys) to see what the host offers.",
+            &[],
+        );
+    }
+    if let Some(k) = kernel.filter(|k| k.version.is_some_and(|v| v < CGROUP2_KERNEL)) {
+        return o.fix(
+            format!(
+                "Kernel {} predates cgroup v2 (Linux 4.5): only the v1 recipe with an image whose \
+systemd is older than 256 can work here. Upgrade the OS to get a v2 host.",
+                k.release
+            ),
+            &[],
+        );
+    }
+    if kernel.is_some_and(|k| k.wsl) {
         return o.fix(
             "WSL2 mounts cgroup v1 beside v2. Disable v1 in %UserProfile%\\.wslconfig under [wsl2] \
 (kernelCommandLine = cgroup_no_v1=all), then restart WSL from Windows.",
@@ -123,6 +143,28 @@ mod tests {
         for (facts, want) in cases {
             assert_eq!(run(&facts).status, want);
         }
+    }
+
+    #[test]
+    fn remedy_follows_what_set_the_layout() {
+        let mut old = hybrid_host();
+        old.host.kernel = Probed::Ok(crate::probe::host::kernel::kernel_facts(
+            "3.10.0-327.el7.x86_64",
+        ));
+        assert!(run(&old)
+            .remediation
+            .unwrap()
+            .text
+            .contains("predates cgroup v2"));
+        let mut inside = hybrid_host();
+        if let Probed::Ok(c) = &mut inside.host.container {
+            c.inside = true;
+        }
+        assert!(run(&inside)
+            .remediation
+            .unwrap()
+            .text
+            .contains("container's cgroup mounts"));
     }
 
     #[test]

@@ -103,7 +103,7 @@ kernel gives them to cgroup v2.",
                 ))
                 .evidence_all(evidence)
                 .fix(
-                    "Delegate the controllers to user sessions with a drop-in, then log in again.",
+                    "Delegate the controllers to user sessions with a drop-in, then log in again (some distributions need a reboot).",
                     &[
                         "sudo mkdir -p /etc/systemd/system/user@.service.d",
                         "printf '[Service]\\nDelegate=cpu cpuset io memory pids\\n' | sudo tee /etc/systemd/system/user@.service.d/delegate.conf",
@@ -128,6 +128,23 @@ fn v1(c: &CgroupFacts) -> Outcome {
         .map(|h| format!("{}: {}", h.mount_point, h.controllers.join(",")))
         .collect();
     let gone = missing(NEEDED_V1, &have);
+    let systemd_ro = c
+        .v1_hierarchies
+        .iter()
+        .find(|h| h.read_only && h.controllers.iter().any(|x| x == "name=systemd"));
+    if let Some(h) = systemd_ro.filter(|_| gone.is_empty()) {
+        return Outcome::warn(format!(
+            "the name=systemd hierarchy on {} is read-only: systemd cannot create its cgroups there",
+            h.mount_point
+        ))
+        .evidence_all(evidence)
+        .evidence(h.line.clone())
+        .fix(
+            "systemd needs its own name=systemd subtree writable. On a host, remount it rw; in a \
+container this is the runtime's view (Docker mounts v1 hierarchies read-only for unprivileged containers).",
+            &[],
+        );
+    }
     if gone.is_empty() {
         Outcome::pass(format!(
             "v1 hierarchies mounted for {}",
@@ -176,7 +193,12 @@ mod tests {
         cgroup(&mut v1_no_systemd)
             .v1_hierarchies
             .retain(|h| !h.controllers.contains(&"name=systemd".to_owned()));
+        let mut ro_systemd = hybrid_host();
+        for h in &mut cgroup(&mut ro_systemd).v1_hierarchies {
+            h.read_only = true;
+        }
         let cases = [
+            (ro_systemd, Status::Warn),
             (unified_host(), Status::Pass),
             (no_io, Status::Warn),
             (rootless, Status::Warn),
