@@ -65,6 +65,27 @@ pub struct Cli {
     /// Judge facts saved from an earlier --json run (its "facts" object) instead of probing.
     #[arg(long, value_name = "FILE", conflicts_with = "root")]
     pub facts: Option<PathBuf>,
+
+    /// Docker daemon to ask (unix:///path or tcp://host:port); default: DOCKER_HOST, the docker context, /var/run/docker.sock.
+    #[arg(long, value_name = "URL")]
+    pub docker_host: Option<String>,
+
+    /// Do not ask the Docker daemon (its checks show skip).
+    #[arg(long)]
+    pub no_docker: bool,
+
+    /// Bound on the daemon's answers, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
+    pub timeout: f64,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 3600.0 => Ok(t),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,7 +182,14 @@ pub fn run(cli: Cli) -> Result<i32, String> {
     selection.validate()?;
     let facts = match &cli.facts {
         Some(path) => load_facts(path)?,
-        None => probe::probe_all(&host_root(&cli)?),
+        None => probe::probe_with_docker(
+            &host_root(&cli)?,
+            &probe::docker::Options {
+                host: cli.docker_host.clone(),
+                timeout: std::time::Duration::from_secs_f64(cli.timeout),
+                skip: cli.no_docker,
+            },
+        ),
     };
     let findings = checks::run(&facts, &selection);
     let out = if cli.json || cli.format == Format::Json {

@@ -3,6 +3,7 @@
 //! Adding a check: one file with a `pub static CHECK: Check` and its table
 //! test, plus one line in [`registry`].
 
+pub mod docker;
 pub mod host;
 #[cfg(test)]
 pub mod testing;
@@ -151,6 +152,17 @@ pub fn registry() -> Vec<&'static Check> {
         &host::kernel::CHECK,
         &host::cmdline::CHECK,
         &host::inside_container::CHECK,
+        &docker::reachable::CHECK,
+        &docker::engine::CHECK,
+        &docker::version::CHECK,
+        &docker::cgroup_version::CHECK,
+        &docker::cgroup_driver::CHECK,
+        &docker::cgroupns::CHECK,
+        &docker::privileged::CHECK,
+        &docker::rootless::CHECK,
+        &docker::userns::CHECK,
+        &docker::security::CHECK,
+        &docker::runtime::CHECK,
     ]
 }
 

@@ -53,6 +53,8 @@ pub fn unified_host() -> Facts {
                 missing: vec![],
             }),
         },
+        docker: None,
+        docker_probe: None,
     }
 }
 
@@ -107,5 +109,70 @@ pub fn hybrid_host() -> Facts {
         .map(|s| (*s).to_owned())
         .collect(),
     );
+    f
+}
+
+/// A recorded daemon answer from fixtures/docker/ (`{}` where only one was public).
+pub fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
+    use crate::facts::docker::DaemonProcess;
+    use crate::probe::docker::engine;
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/docker")
+        .join(dir);
+    let read =
+        |name: &str| std::fs::read_to_string(base.join(name)).unwrap_or_else(|_| "{}".into());
+    engine::facts(
+        serde_json::from_str(&read("version.json")).expect("fixture version.json"),
+        serde_json::from_str(&read("info.json")).expect("fixture info.json"),
+        engine::Context {
+            endpoint: "unix:///var/run/docker.sock".into(),
+            local: true,
+            negotiated_api_version: None,
+            daemon_process: Some(DaemonProcess {
+                pid: Some(1420),
+                uid: 0,
+                comm: Some("dockerd".into()),
+                bounding_set: Some("000001ffffffffff".into()),
+                missing_caps: vec![],
+                error: None,
+            }),
+        },
+    )
+}
+
+/// The debian12-v2 host with its own daemon (20.10.24, cgroup v2, AppArmor).
+pub fn docker_host() -> Facts {
+    with_docker(unified_host(), fixture_docker("debian12-v2-20.10"))
+}
+
+pub fn with_docker(mut f: Facts, d: crate::facts::DockerFacts) -> Facts {
+    use crate::facts::docker::{DockerProbe, ProbeOutcome};
+    f.docker_probe = Some(DockerProbe {
+        outcome: ProbeOutcome::Ok,
+        endpoint: Some(d.endpoint.clone()),
+        endpoint_source: Some("default".into()),
+        error: None,
+        dockerd_path: None,
+        rootless_socket: None,
+    });
+    f.docker = Some(d);
+    f
+}
+
+/// The daemon could not be reached for `kind`.
+pub fn unreachable(kind: &str, message: &str) -> Facts {
+    use crate::facts::docker::{DockerError, DockerProbe, ProbeOutcome};
+    let mut f = unified_host();
+    f.docker_probe = Some(DockerProbe {
+        outcome: ProbeOutcome::Unreachable,
+        endpoint: Some("unix:///var/run/docker.sock".into()),
+        endpoint_source: Some("default".into()),
+        error: Some(DockerError {
+            kind: kind.into(),
+            message: message.into(),
+        }),
+        dockerd_path: Some("/usr/sbin/dockerd".into()),
+        rootless_socket: None,
+    });
     f
 }

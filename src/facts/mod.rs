@@ -1,15 +1,23 @@
 //! Everything the probes learned: plain serde structs, serialisable and replayable.
 
+pub mod docker;
 pub mod host;
 
 use serde::{Deserialize, Serialize};
 
+pub use docker::{DockerFacts, DockerProbe};
 pub use host::HostFacts;
 
 /// The whole input of the checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Facts {
     pub host: HostFacts,
+    /// The daemon's facts; null when skipped or unreachable (see `docker_probe`).
+    #[serde(default)]
+    pub docker: Option<DockerFacts>,
+    /// How the docker probe went; null in facts files older than the docker probe.
+    #[serde(default)]
+    pub docker_probe: Option<DockerProbe>,
 }
 
 /// A probed value, or why the probe could not produce it.

@@ -1,0 +1,206 @@
+//! What the Docker Engine API (GET /_ping, /version, /info) and the daemon's
+//! process told the docker probe.
+
+use serde::{Deserialize, Serialize};
+
+/// How the docker probe went; `Facts.docker` is set only when `outcome` is `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DockerProbe {
+    pub outcome: ProbeOutcome,
+    /// The endpoint tried, e.g. `unix:///var/run/docker.sock`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Where it came from: `--docker-host`, `DOCKER_HOST`, `context NAME`, `default`.
+    #[serde(default)]
+    pub endpoint_source: Option<String>,
+    /// Why the daemon is unreachable (or why the probe was skipped).
+    #[serde(default)]
+    pub error: Option<DockerError>,
+    /// Where `dockerd` was found in PATH (for "installed but not running").
+    #[serde(default)]
+    pub dockerd_path: Option<String>,
+    /// A rootless daemon's socket at `$XDG_RUNTIME_DIR/docker.sock`, when one exists.
+    #[serde(default)]
+    pub rootless_socket: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeOutcome {
+    Ok,
+    Skipped,
+    Unreachable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DockerError {
+    /// `no_socket`, `permission_denied`, `refused`, `timeout`, `bad_answer`,
+    /// `unsupported_endpoint`, `connect`, `config`, `skipped`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    Docker,
+    DockerDesktop,
+    Podman,
+}
+
+impl Engine {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Engine::Docker => "Docker Engine",
+            Engine::DockerDesktop => "Docker Desktop",
+            Engine::Podman => "Podman (Docker-compatible API)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DockerFacts {
+    pub endpoint: String,
+    /// A unix socket on this machine (so the daemon's process can be read).
+    pub local: bool,
+    pub engine: Engine,
+    pub server_version: String,
+    /// The newest API version the daemon speaks.
+    pub api_version: String,
+    pub min_api_version: Option<String>,
+    /// The version the doctor's requests used (`None`: unversioned paths).
+    pub negotiated_api_version: Option<String>,
+    /// `/version` Platform.Name, e.g. `Docker Desktop 4.18.0 (104112)`.
+    pub platform: Option<String>,
+    pub components: Vec<Component>,
+    pub operating_system: Option<String>,
+    pub kernel_version: Option<String>,
+    /// `"1"` or `"2"` (API >= 1.41), as the daemon reports it.
+    pub cgroup_version: Option<String>,
+    /// `cgroupfs`, `systemd` or `none`.
+    pub cgroup_driver: Option<String>,
+    pub security_options: Vec<String>,
+    pub security: Security,
+    pub rootless: bool,
+    pub default_runtime: Option<String>,
+    pub runtimes: Vec<String>,
+    pub init_binary: Option<String>,
+    /// Resource limits the daemon can apply (false when a controller is not delegated).
+    pub limits: Limits,
+    pub warnings: Vec<String>,
+    /// The process serving the socket, where the socket is local.
+    pub daemon_process: Option<DaemonProcess>,
+    /// Whether a `--privileged` container can start (`None`: cannot tell).
+    pub privileged_possible: Option<bool>,
+    /// Why `privileged_possible` is what it is.
+    pub privileged_reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Component {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Security {
+    pub apparmor: bool,
+    pub selinux: bool,
+    /// `profile=` of `name=seccomp` (`builtin`, `default`, `unconfined`, a path);
+    /// `None` without seccomp.
+    pub seccomp_profile: Option<String>,
+    pub userns: bool,
+    pub rootless: bool,
+    /// `name=cgroupns`: containers get a private cgroup namespace by default.
+    pub cgroupns_private: bool,
+    pub no_new_privileges: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Limits {
+    pub memory: bool,
+    pub pids: bool,
+    pub cpu_cfs_quota: bool,
+    pub cpu_shares: bool,
+    pub cpuset: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DaemonProcess {
+    /// From SO_PEERCRED on the socket; `None` when in another pid namespace.
+    pub pid: Option<i32>,
+    pub uid: u32,
+    pub comm: Option<String>,
+    /// CapBnd of /proc/PID/status, hex.
+    pub bounding_set: Option<String>,
+    /// Capabilities this kernel knows that the daemon's bounding set lacks.
+    pub missing_caps: Vec<String>,
+    /// Why the process could not be read, if it could not.
+    pub error: Option<String>,
+}
+
+impl DockerFacts {
+    pub fn component(&self, name: &str) -> Option<&str> {
+        self.components
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.version.as_str())
+    }
+}
+
+/// A version read leniently: the leading `major.minor.patch` numbers and what
+/// follows a `-` (`20.10.24+dfsg1`, `17.03.1-ce`, `25.0.0-rc.1`, `1.0.0-rc91`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LenientVersion {
+    pub nums: [u64; 3],
+    pub pre: Option<String>,
+}
+
+impl LenientVersion {
+    /// `None` for strings without a leading number (`dev`, `master`).
+    pub fn parse(s: &str) -> Option<LenientVersion> {
+        let s = s.trim().trim_start_matches('v');
+        let core_end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
+        let mut nums = [0u64; 3];
+        let mut parts = s[..core_end].split('.').filter(|p| !p.is_empty());
+        nums[0] = parts.next()?.parse().ok()?;
+        for n in nums.iter_mut().skip(1) {
+            match parts.next() {
+                Some(p) => *n = p.parse().ok()?,
+                None => break,
+            }
+        }
+        let pre = s[core_end..]
+            .strip_prefix('-')
+            .map(|p| p.split('+').next().unwrap_or(p).to_owned())
+            .filter(|p| !p.is_empty());
+        Some(LenientVersion { nums, pre })
+    }
+
+    pub fn at_least(&self, major: u64, minor: u64) -> bool {
+        self.nums[..2] >= [major, minor][..]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lenient_versions() {
+        let v = |s: &str| LenientVersion::parse(s).map(|v| (v.nums, v.pre));
+        assert_eq!(v("20.10.24+dfsg1"), Some(([20, 10, 24], None)));
+        assert_eq!(v("28.2.2"), Some(([28, 2, 2], None)));
+        assert_eq!(v("17.03.1-ce"), Some(([17, 3, 1], Some("ce".into()))));
+        assert_eq!(v("25.0.0-rc.1"), Some(([25, 0, 0], Some("rc.1".into()))));
+        assert_eq!(v("1.0.0-rc91"), Some(([1, 0, 0], Some("rc91".into()))));
+        assert_eq!(v("1.6.20~ds1"), Some(([1, 6, 20], None)));
+        assert_eq!(v("4.9"), Some(([4, 9, 0], None)));
+        assert_eq!(v("dev"), None);
+        assert_eq!(v(""), None);
+        assert!(LenientVersion::parse("20.10.0").unwrap().at_least(20, 10));
+        assert!(!LenientVersion::parse("19.03.15").unwrap().at_least(20, 10));
+    }
+}

@@ -1,0 +1,570 @@
+//! A small Docker Engine API client: hyper 1 (HTTP/1.1) over a tokio
+//! `UnixStream` (`unix://`) or `TcpStream` (`tcp://`), no TLS, no ssh.
+//!
+//! API (everything async, run it on a tokio runtime, current_thread is fine):
+//! - [`Endpoint::parse`] a `DOCKER_HOST`-style URL; `ssh://`, `https://`, `npipe://`
+//!   and `fd://` give [`ErrorKind::Unsupported`].
+//! - [`Client::new`]`(endpoint, deadline, budget)`: every call made through the client
+//!   ends by `deadline` (a tokio `Instant`) or fails with [`ErrorKind::Timeout`];
+//!   `budget` is only used to word that error.
+//! - [`Client::negotiate`]: `GET /_ping`, then every later path is prefixed with
+//!   `/v<min(daemon API-Version, MAX_API_VERSION)>`, a version the daemon speaks.
+//!   Without negotiation (or without the header) paths go unversioned, which
+//!   the daemon serves at its own current version.
+//! - [`Client::request`]`(method, path, json body, cap)` → [`Response`]: status,
+//!   headers, the whole body (at most `cap` bytes, else [`ErrorKind::BadAnswer`]),
+//!   and on a unix socket the daemon's [`Peer`] credentials (SO_PEERCRED).
+//!   Non-2xx statuses are returned, not errors: see [`Response::success`].
+//! - [`Client::stream`]: same, but the body is read chunk by chunk with
+//!   [`Streaming::next_chunk`], still bounded by the cap and the deadline
+//!   (for `GET /containers/{id}/archive`, `/logs`).
+//!
+//! One connection per call: calls can run concurrently (`tokio::join!`).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
+use tokio::time::{timeout_at, Instant};
+
+/// The newest API version this client asks for (Engine 29.0 speaks 1.52).
+pub const MAX_API_VERSION: (u32, u32) = (1, 52);
+
+/// Why a call failed, for the checks to explain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The socket file (or its directory) does not exist.
+    NoSocket,
+    PermissionDenied,
+    /// Nothing listens (stale socket file, closed TCP port).
+    Refused,
+    /// Connected, but no complete answer before the deadline.
+    Timeout,
+    /// Not HTTP, an error status, a cut or oversized body, or unexpected JSON.
+    BadAnswer,
+    /// An endpoint this client cannot talk to (ssh, TLS, npipe).
+    Unsupported,
+    /// Any other connection failure (DNS, unreachable network).
+    Connect,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NoSocket => "no_socket",
+            ErrorKind::PermissionDenied => "permission_denied",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::BadAnswer => "bad_answer",
+            ErrorKind::Unsupported => "unsupported_endpoint",
+            ErrorKind::Connect => "connect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl ClientError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ClientError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    Tcp { host: String, port: u16 },
+}
+
+impl Endpoint {
+    /// Parses `unix:///path`, `tcp://host[:port]` (`http://` alike; default port 2375).
+    pub fn parse(url: &str) -> Result<Endpoint, ClientError> {
+        let unsupported = |what: &str| {
+            ClientError::new(
+                ErrorKind::Unsupported,
+                format!("{url}: {what} endpoints are not supported yet"),
+            )
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
+            ClientError::new(
+                ErrorKind::Unsupported,
+                format!("{url}: not a Docker host URL (expected unix:///path or tcp://host:port)"),
+            )
+        })?;
+        match scheme {
+            "unix" if rest.starts_with('/') => Ok(Endpoint::Unix(PathBuf::from(rest))),
+            "unix" => Err(ClientError::new(
+                ErrorKind::Unsupported,
+                format!("{url}: a unix socket path must be absolute"),
+            )),
+            "tcp" | "http" => {
+                let authority = rest.split('/').next().unwrap_or_default();
+                let (host, port) = match authority.rsplit_once(':') {
+                    Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
+                        h,
+                        p.parse::<u16>().map_err(|_| {
+                            ClientError::new(
+                                ErrorKind::Unsupported,
+                                format!("{url}: bad port '{p}'"),
+                            )
+                        })?,
+                    ),
+                    _ => (authority, 2375),
+                };
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                if host.is_empty() {
+                    return Err(ClientError::new(
+                        ErrorKind::Unsupported,
+                        format!("{url}: no host name"),
+                    ));
+                }
+                Ok(Endpoint::Tcp {
+                    host: host.to_owned(),
+                    port,
+                })
+            }
+            "ssh" => Err(unsupported("ssh://")),
+            "https" => Err(unsupported("TLS (https://)")),
+            "npipe" => Err(unsupported("Windows named pipe (npipe://)")),
+            "fd" => Err(unsupported("systemd socket (fd://)")),
+            other => Err(unsupported(&format!("'{other}://'"))),
+        }
+    }
+
+    pub fn is_unix(&self) -> bool {
+        matches!(self, Endpoint::Unix(_))
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Unix(p) => write!(f, "unix://{}", p.display()),
+            Endpoint::Tcp { host, port } if host.contains(':') => {
+                write!(f, "tcp://[{host}]:{port}")
+            }
+            Endpoint::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+        }
+    }
+}
+
+/// The process at the other end of a unix socket (SO_PEERCRED), pid as seen
+/// from this process's pid namespace (`None` when not visible).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub pid: Option<i32>,
+    pub uid: u32,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub peer: Option<Peer>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The response itself for 2xx, else a [`ErrorKind::BadAnswer`] with the daemon's message.
+    pub fn success(self, what: &str) -> Result<Response, ClientError> {
+        if self.status.is_success() {
+            return Ok(self);
+        }
+        Err(ClientError::new(
+            ErrorKind::BadAnswer,
+            format!(
+                "{what}: the daemon answered {}: {}",
+                self.status,
+                daemon_message(&self.body)
+            ),
+        ))
+    }
+
+    pub fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T, ClientError> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            ClientError::new(
+                ErrorKind::BadAnswer,
+                format!("{what}: not the JSON the Engine API documents: {e}"),
+            )
+        })
+    }
+}
+
+/// The Engine API's error body is `{"message": "..."}`; anything else is shown shortened.
+fn daemon_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Msg {
+        message: String,
+    }
+    match serde_json::from_slice::<Msg>(body) {
+        Ok(m) => m.message,
+        Err(_) => {
+            let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+            let text = text.trim();
+            if text.is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                text.to_owned()
+            }
+        }
+    }
+}
+
+/// A response whose body is read on demand.
+pub struct Streaming {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub peer: Option<Peer>,
+    body: Incoming,
+    cap: usize,
+    seen: usize,
+    deadline: Instant,
+    budget: Duration,
+    what: String,
+}
+
+impl Streaming {
+    /// The next data chunk, `None` at the end; fails past the cap or the deadline.
+    pub async fn next_chunk(&mut self) -> Result<Option<Bytes>, ClientError> {
+        loop {
+            let frame = timeout_at(self.deadline, self.body.frame())
+                .await
+                .map_err(|_| timeout_error(&self.what, self.budget))?;
+            let Some(frame) = frame else { return Ok(None) };
+            let frame = frame.map_err(|e| body_error(&self.what, &e))?;
+            if let Ok(data) = frame.into_data() {
+                self.seen += data.len();
+                if self.seen > self.cap {
+                    return Err(too_large(&self.what, self.cap));
+                }
+                return Ok(Some(data));
+            }
+        }
+    }
+}
+
+pub struct Client {
+    endpoint: Endpoint,
+    deadline: Instant,
+    budget: Duration,
+    api_version: Option<String>,
+}
+
+impl Client {
+    pub fn new(endpoint: Endpoint, deadline: Instant, budget: Duration) -> Self {
+        Client {
+            endpoint,
+            deadline,
+            budget,
+            api_version: None,
+        }
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The version paths are prefixed with, once negotiated.
+    pub fn api_version(&self) -> Option<&str> {
+        self.api_version.as_deref()
+    }
+
+    /// `GET /_ping`; adopts `min(API-Version, MAX_API_VERSION)` for later calls.
+    pub async fn negotiate(&mut self) -> Result<Response, ClientError> {
+        let ping = self
+            .request(Method::GET, "/_ping", None, 4096)
+            .await?
+            .success("GET /_ping")?;
+        self.api_version = ping
+            .header("api-version")
+            .and_then(parse_api_version)
+            .map(|v| v.min(MAX_API_VERSION))
+            .map(|(a, b)| format!("{a}.{b}"));
+        Ok(ping)
+    }
+
+    fn url(&self, path: &str) -> String {
+        match &self.api_version {
+            Some(v) if path != "/_ping" => format!("/v{v}{path}"),
+            _ => path.to_owned(),
+        }
+    }
+
+    /// One call, the whole body collected (at most `cap` bytes).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<Bytes>,
+        cap: usize,
+    ) -> Result<Response, ClientError> {
+        let mut s = self.stream(method, path, json, cap).await?;
+        let mut body = BytesMut::new();
+        while let Some(chunk) = s.next_chunk().await? {
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status: s.status,
+            headers: s.headers,
+            body: body.freeze(),
+            peer: s.peer,
+        })
+    }
+
+    /// One call; the body is left to [`Streaming::next_chunk`].
+    pub async fn stream(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<Bytes>,
+        cap: usize,
+    ) -> Result<Streaming, ClientError> {
+        let what = format!("{method} {path}");
+        let head = async {
+            let (sender, peer) = match &self.endpoint {
+                Endpoint::Unix(p) => {
+                    let s = UnixStream::connect(p)
+                        .await
+                        .map_err(|e| connect_error(&self.endpoint, &e))?;
+                    let peer = s.peer_cred().ok().map(|c| Peer {
+                        pid: c.pid().filter(|p| *p > 0),
+                        uid: c.uid(),
+                    });
+                    (handshake(s, &what).await?, peer)
+                }
+                Endpoint::Tcp { host, port } => {
+                    let s = TcpStream::connect((host.as_str(), *port))
+                        .await
+                        .map_err(|e| connect_error(&self.endpoint, &e))?;
+                    (handshake(s, &what).await?, None)
+                }
+            };
+            let req = self.build(method.clone(), path, json)?;
+            let mut sender = sender;
+            let resp = sender.send_request(req).await.map_err(|e| {
+                ClientError::new(
+                    ErrorKind::BadAnswer,
+                    format!(
+                        "{what}: not an HTTP answer from {}: {}",
+                        self.endpoint,
+                        chain(&e)
+                    ),
+                )
+            })?;
+            Ok::<_, ClientError>((resp, peer))
+        };
+        let (resp, peer) = timeout_at(self.deadline, head)
+            .await
+            .map_err(|_| timeout_error(&what, self.budget))??;
+        if let Some(len) = resp
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+        {
+            if len > cap as u64 {
+                return Err(too_large(&what, cap));
+            }
+        }
+        let (parts, body) = resp.into_parts();
+        Ok(Streaming {
+            status: parts.status,
+            headers: parts.headers,
+            peer,
+            body,
+            cap,
+            seen: 0,
+            deadline: self.deadline,
+            budget: self.budget,
+            what,
+        })
+    }
+
+    fn build(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<Bytes>,
+    ) -> Result<Request<Full<Bytes>>, ClientError> {
+        let host = match &self.endpoint {
+            Endpoint::Unix(_) => "localhost".to_owned(),
+            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+        };
+        let mut b = Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .header(
+                HOST,
+                HeaderValue::from_str(&host).unwrap_or(HeaderValue::from_static("localhost")),
+            )
+            .header(
+                "user-agent",
+                concat!("sdctr-doctor/", env!("CARGO_PKG_VERSION")),
+            );
+        if json.is_some() {
+            b = b.header(CONTENT_TYPE, "application/json");
+        }
+        b.body(Full::new(json.unwrap_or_default())).map_err(|e| {
+            ClientError::new(
+                ErrorKind::BadAnswer,
+                format!("bad request path {path}: {e}"),
+            )
+        })
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+async fn handshake<S>(stream: S, what: &str) -> Result<Sender, ClientError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| ClientError::new(ErrorKind::Connect, format!("{what}: {}", chain(&e))))?;
+    // The connection task ends when the response is read or the runtime stops.
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(sender)
+}
+
+/// "1.41" → (1, 41).
+pub fn parse_api_version(v: &str) -> Option<(u32, u32)> {
+    let (a, b) = v.trim().split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+fn connect_error(ep: &Endpoint, e: &std::io::Error) -> ClientError {
+    use std::io::ErrorKind as K;
+    let kind = match e.kind() {
+        K::NotFound => ErrorKind::NoSocket,
+        K::PermissionDenied => ErrorKind::PermissionDenied,
+        K::ConnectionRefused => ErrorKind::Refused,
+        _ => ErrorKind::Connect,
+    };
+    let what = match kind {
+        ErrorKind::NoSocket => "no such socket".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        ErrorKind::Refused => "connection refused (nothing listens there)".to_owned(),
+        _ => e.to_string(),
+    };
+    ClientError::new(kind, format!("cannot connect to {ep}: {what}"))
+}
+
+fn timeout_error(what: &str, budget: Duration) -> ClientError {
+    ClientError::new(
+        ErrorKind::Timeout,
+        format!(
+            "{what}: no complete answer within {:.1} s (the daemon accepted but did not answer)",
+            budget.as_secs_f64()
+        ),
+    )
+}
+
+fn too_large(what: &str, cap: usize) -> ClientError {
+    ClientError::new(
+        ErrorKind::BadAnswer,
+        format!("{what}: the answer is larger than {cap} bytes; refusing to read more"),
+    )
+}
+
+fn body_error(what: &str, e: &hyper::Error) -> ClientError {
+    ClientError::new(
+        ErrorKind::BadAnswer,
+        format!("{what}: the answer broke off: {}", chain(e)),
+    )
+}
+
+/// An error with its causes, `a: b: c`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(
+            Endpoint::parse("unix:///var/run/docker.sock").unwrap(),
+            Endpoint::Unix("/var/run/docker.sock".into())
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://10.0.0.2:2375").unwrap().to_string(),
+            "tcp://10.0.0.2:2375"
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://dockerhost").unwrap(),
+            Endpoint::Tcp {
+                host: "dockerhost".into(),
+                port: 2375
+            }
+        );
+        assert_eq!(
+            Endpoint::parse("tcp://[::1]:2375").unwrap().to_string(),
+            "tcp://[::1]:2375"
+        );
+        for (url, word) in [
+            ("ssh://me@host", "ssh://"),
+            ("https://host:2376", "TLS"),
+            ("npipe:////./pipe/docker_engine", "named pipe"),
+            ("/var/run/docker.sock", "not a Docker host URL"),
+        ] {
+            let e = Endpoint::parse(url).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Unsupported);
+            assert!(e.message.contains(word), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn api_versions() {
+        assert_eq!(parse_api_version("1.41"), Some((1, 41)));
+        assert_eq!(parse_api_version("1.52\r"), Some((1, 52)));
+        assert_eq!(parse_api_version("x"), None);
+        assert!((1, 53).min(MAX_API_VERSION) == MAX_API_VERSION);
+    }
+
+    #[test]
+    fn daemon_messages() {
+        assert_eq!(
+            daemon_message(br#"{"message":"page not found"}"#),
+            "page not found"
+        );
+        assert_eq!(daemon_message(b""), "(empty body)");
+    }
+}

@@ -1,0 +1,199 @@
+//! The docker probe: find the daemon, negotiate the API version with
+//! `/_ping`, then `/version` and `/info` concurrently, all within one deadline;
+//! where the socket is local, read the serving process's capability bounding set.
+
+pub mod client;
+pub mod endpoint;
+pub mod engine;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hyper::Method;
+
+use crate::facts::docker::{DaemonProcess, DockerError, DockerFacts, DockerProbe, ProbeOutcome};
+use crate::probe::host::process::{bounding_set, last_cap, missing_caps};
+use crate::probe::root::HostRoot;
+use client::{Client, ClientError, Endpoint, ErrorKind};
+
+/// Bodies of /version and /info are a few KiB; anything past this is not a daemon.
+pub const JSON_CAP: usize = 4 << 20;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--docker-host`.
+    pub host: Option<String>,
+    /// Bound of the whole docker probe.
+    pub timeout: Duration,
+    /// `--no-docker`.
+    pub skip: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: None,
+            timeout: DEFAULT_TIMEOUT,
+            skip: false,
+        }
+    }
+}
+
+impl Options {
+    pub fn skipped() -> Self {
+        Options {
+            skip: true,
+            ..Options::default()
+        }
+    }
+}
+
+/// `Facts.docker` and `Facts.docker_probe`.
+pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
+    let mut report = DockerProbe {
+        outcome: ProbeOutcome::Skipped,
+        endpoint: None,
+        endpoint_source: None,
+        error: None,
+        dockerd_path: None,
+        rootless_socket: None,
+    };
+    if opts.skip {
+        report.error = Some(DockerError {
+            kind: "skipped".into(),
+            message: "--no-docker: the daemon was not asked".into(),
+        });
+        return (None, report);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let resolved = endpoint::resolve(
+        opts.host.as_deref(),
+        &endpoint::Env {
+            var: &endpoint::live_env,
+            home,
+        },
+    );
+    let result = match resolved {
+        Err(e) => Err(ClientError::new(ErrorKind::Unsupported, e)).map_err(|e| ("config", e)),
+        Ok(r) => {
+            report.endpoint = Some(r.host.clone());
+            report.endpoint_source = Some(r.source.clone());
+            if r.tls {
+                Err(("unsupported_endpoint", ClientError::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "{} ({}) needs TLS (DOCKER_TLS_VERIFY or context TLS material): TLS endpoints are not supported yet",
+                        r.host, r.source
+                    ),
+                )))
+            } else {
+                match Endpoint::parse(&r.host) {
+                    Err(e) => Err((e.kind.as_str(), e)),
+                    Ok(ep) => run(ep, opts.timeout).map_err(|e| (e.kind.as_str(), e)),
+                }
+            }
+        }
+    };
+    match result {
+        Ok(f) => {
+            report.outcome = ProbeOutcome::Ok;
+            (Some(f), report)
+        }
+        Err((kind, e)) => {
+            report.outcome = ProbeOutcome::Unreachable;
+            if matches!(e.kind, ErrorKind::NoSocket | ErrorKind::Refused) {
+                report.dockerd_path = find_in_path("dockerd");
+                report.rootless_socket = rootless_socket();
+            }
+            report.error = Some(DockerError {
+                kind: kind.to_owned(),
+                message: e.message,
+            });
+            (None, report)
+        }
+    }
+}
+
+/// Asks one endpoint on a private current-thread runtime.
+pub fn run(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| {
+            ClientError::new(
+                ErrorKind::Connect,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        })?;
+    rt.block_on(ask(ep, timeout))
+}
+
+async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut c = Client::new(ep, deadline, timeout);
+    let ping = c.negotiate().await?;
+    let (version, info) = tokio::join!(
+        c.request(Method::GET, "/version", None, JSON_CAP),
+        c.request(Method::GET, "/info", None, JSON_CAP)
+    );
+    let version: engine::VersionJson = version?.success("GET /version")?.json("GET /version")?;
+    let info: engine::InfoJson = info?.success("GET /info")?.json("GET /info")?;
+    let local = c.endpoint().is_unix();
+    let daemon_process = ping.peer.map(|p| read_process(p.pid, p.uid));
+    Ok(engine::facts(
+        version,
+        info,
+        engine::Context {
+            endpoint: c.endpoint().to_string(),
+            local,
+            negotiated_api_version: c.api_version().map(str::to_owned),
+            daemon_process,
+        },
+    ))
+}
+
+/// The pid is in this process's pid namespace, so it is read in the live /proc.
+fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
+    let mut p = DaemonProcess {
+        pid,
+        uid,
+        comm: None,
+        bounding_set: None,
+        missing_caps: vec![],
+        error: None,
+    };
+    let Some(pid) = pid else {
+        p.error = Some("the daemon is in another pid namespace (SO_PEERCRED gave no pid)".into());
+        return p;
+    };
+    let live = HostRoot::live();
+    p.comm = live
+        .read_text(&format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|c| c.trim().to_owned());
+    match bounding_set(&live, &format!("/proc/{pid}/status")) {
+        Ok(set) => {
+            p.bounding_set = Some(format!("{set:016x}"));
+            p.missing_caps = missing_caps(set, last_cap(&live));
+        }
+        Err(e) => p.error = Some(e),
+    }
+    p
+}
+
+fn find_in_path(name: &str) -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .map(|p| p.display().to_string())
+}
+
+fn rootless_socket() -> Option<String> {
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")?;
+    let sock = Path::new(&dir).join("docker.sock");
+    sock.exists().then(|| sock.display().to_string())
+}
