@@ -108,7 +108,11 @@ fn fixture_table() {
             .zip(want)
             .map(|(i, s)| ((*i).to_owned(), (*s).to_owned()))
             .collect();
-        assert_eq!(statuses(&doc), want, "{name}: statuses");
+        let host_statuses: Vec<(String, String)> = statuses(&doc)
+            .into_iter()
+            .filter(|(i, _)| i.starts_with("host."))
+            .collect();
+        assert_eq!(host_statuses, want, "{name}: statuses");
         assert_eq!(doc["verdict"], *verdict, "{name}: verdict");
         assert_eq!(got_code, *code, "{name}: exit code");
     }

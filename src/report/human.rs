@@ -78,8 +78,13 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
             .find(|(g, _)| *g == group)
             .map_or(group, |(_, n)| n);
         let _ = writeln!(out, "{}", style.bold(name));
-        for f in findings.iter().filter(|f| f.group == group) {
-            finding(&mut out, f, width, style);
+        let members: Vec<&Finding> = findings.iter().filter(|f| f.group == group).collect();
+        if let Some(line) = all_skipped(&members, width, style) {
+            out.push_str(&line);
+        } else {
+            for f in members {
+                finding(&mut out, f, width, style);
+            }
         }
         out.push('\n');
     }
@@ -101,6 +106,21 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
         s.error
     );
     out
+}
+
+/// A family skipped as a whole (`--no-docker`, no `--image`) takes one line.
+fn all_skipped(members: &[&Finding], width: usize, style: Style) -> Option<String> {
+    let first = members.first()?;
+    if style.verbose || members.len() < 2 || members.iter().any(|f| f.status != Status::Skip) {
+        return None;
+    }
+    let label = format!("{}.* ({} checks)", first.group, members.len());
+    Some(format!(
+        "  {} {:<width$}  skipped: {}\n",
+        style.status(Status::Skip, symbol(Status::Skip)),
+        label,
+        first.message
+    ))
 }
 
 fn finding(out: &mut String, f: &Finding, width: usize, style: Style) {

@@ -33,12 +33,14 @@ pub fn doctor() -> Command {
     c
 }
 
-/// `--root DIR --json` plus `extra`: (exit code, parsed document).
+/// `--root DIR --json --no-docker` plus `extra`: (exit code, parsed document).
+/// A captured host tree has no daemon of its own, so the local one is left out.
 pub fn json_of(root: &Path, extra: &[&str]) -> (i32, Value) {
     let out = doctor()
         .arg("--root")
         .arg(root)
         .arg("--json")
+        .arg("--no-docker")
         .args(extra)
         .output()
         .expect("runs");
