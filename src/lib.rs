@@ -9,3 +9,4 @@ pub mod cli;
 pub mod facts;
 pub mod probe;
 pub mod report;
+pub mod run;

@@ -1,6 +1,7 @@
 //! Everything the probes learned: plain serde structs, serialisable and replayable.
 
 pub mod host;
+pub mod run;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,9 @@ pub use host::HostFacts;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Facts {
     pub host: HostFacts,
+    /// The run line given to `lint`; absent otherwise (the run checks skip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<run::RunFacts>,
 }
 
 /// A probed value, or why the probe could not produce it.

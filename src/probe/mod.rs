@@ -11,5 +11,6 @@ use root::HostRoot;
 pub fn probe_all(root: &HostRoot) -> Facts {
     Facts {
         host: host::probe(root),
+        run: None,
     }
 }
