@@ -4,6 +4,7 @@
 //! test, plus one line in [`registry`].
 
 pub mod host;
+pub mod run;
 #[cfg(test)]
 pub mod testing;
 
@@ -151,6 +152,15 @@ pub fn registry() -> Vec<&'static Check> {
         &host::kernel::CHECK,
         &host::cmdline::CHECK,
         &host::inside_container::CHECK,
+        &run::cgroup_mount::CHECK,
+        &run::cgroupns::CHECK,
+        &run::privileges::CHECK,
+        &run::tmpfs::CHECK,
+        &run::init::CHECK,
+        &run::stop_signal::CHECK,
+        &run::user::CHECK,
+        &run::read_only::CHECK,
+        &run::security::CHECK,
     ]
 }
 
