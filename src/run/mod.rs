@@ -3,3 +3,4 @@
 
 pub mod options;
 pub mod parse;
+pub mod recipe;

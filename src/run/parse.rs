@@ -309,6 +309,17 @@ pub fn build(
     Ok(s)
 }
 
+/// The mount an option makes (`-v`, `--mount`, `--tmpfs`), if it is one and decodes.
+pub fn decode_mount(a: &RunArg) -> Option<Mount> {
+    let v = a.value.as_deref()?;
+    match a.name.as_str() {
+        "volume" => volume(v).ok(),
+        "mount" => mount(v).ok(),
+        "tmpfs" => tmpfs(v).ok(),
+        _ => None,
+    }
+}
+
 fn split_list(v: &str) -> Vec<String> {
     v.split(',')
         .map(str::trim)
