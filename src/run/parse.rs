@@ -38,12 +38,15 @@ fn err(token: &str, message: impl Into<String>) -> ParseError {
 /// whole line came as one argument (`lint -- "docker run -d \ ..."`).
 pub fn words(input: &[String]) -> Result<Vec<String>, ParseError> {
     match input {
-        [one] if one.trim().contains(char::is_whitespace) => shlex::split(one).ok_or_else(|| {
-            err(
-                one,
-                "cannot split this line into words (unbalanced quotes?)",
-            )
-        }),
+        // A line continuation is a word break (shlex keeps an empty word for it).
+        [one] if one.trim().contains(char::is_whitespace) => {
+            shlex::split(&one.replace("\\\r\n", " ").replace("\\\n", " ")).ok_or_else(|| {
+                err(
+                    one,
+                    "cannot split this line into words (unbalanced quotes?)",
+                )
+            })
+        }
         _ => Ok(input.to_vec()),
     }
 }
@@ -511,6 +514,12 @@ mod tests {
             let w = words(&[(*line).to_owned()]).unwrap();
             let s = parse(&w).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(render(&s), w, "{name}");
+            assert!(!w.iter().any(String::is_empty), "{name}: {w:?}");
+            assert!(
+                s.image.contains('/') || s.image == "IMG",
+                "{name}: {}",
+                s.image
+            );
         }
     }
 

@@ -187,6 +187,23 @@ fn correct(facts: &Facts) -> Option<RunSpec> {
     e.spec(spec)
 }
 
+/// The human report's tail for `lint`: the corrected line and compose service.
+pub fn render_human(findings: &[Finding], recipe: Option<&Recipe>) -> String {
+    let run_fails = findings
+        .iter()
+        .any(|f| f.group == "run" && f.status == Status::Fail);
+    match recipe {
+        Some(r) => {
+            let line = shlex::try_join(r.argv.iter().map(String::as_str))
+                .unwrap_or_else(|_| r.argv.join(" "));
+            let compose: String = r.compose.lines().map(|l| format!("  {l}\n")).collect();
+            format!("\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}")
+        }
+        None if run_fails => "\nNo corrected run line: no line the doctor would pass can be made here (see the failures above).\n".into(),
+        None => String::new(),
+    }
+}
+
 // ---- compose ----------------------------------------------------------------
 
 /// A YAML scalar: JSON strings are valid YAML double-quoted scalars.

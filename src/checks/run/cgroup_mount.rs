@@ -140,6 +140,7 @@ fn v1(s: &Setup, binds: &[&Mount]) -> Outcome {
             s.mode.describe(),
             if s.privileged { "" } else { ", read-only" }
         ))
+        .evidence("systemd 252, hybrid host, Docker 20.10 (seen here): Failed to create /docker/<id>/init.scope control group: No such file or directory")
         .fix(
             "Add the v1 recipe's bind: -v /sys/fs/cgroup:/sys/fs/cgroup:ro (only the top tmpfs is read-only, the hierarchies below stay writable).",
             &[],

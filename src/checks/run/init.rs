@@ -24,7 +24,7 @@ fn run(facts: &Facts) -> Outcome {
     };
     if s.spec.init {
         return Outcome::fail("--init makes docker-init (tini) PID 1: systemd refuses to run as the system manager")
-            .evidence("systemd: Trying to run as user instance, but the system has not been booted with systemd.")
+            .evidence("systemd 252 as /sbin/init under tini (seen here): Couldn't find an alternative telinit implementation to spawn.")
             .fix("Remove --init (and `init: true` in compose).", &[]);
     }
     match pid1(s.spec) {

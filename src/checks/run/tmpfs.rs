@@ -58,8 +58,10 @@ fn run(facts: &Facts) -> Outcome {
     if missing.contains(&"/run/lock") {
         return match s.ctx.image_systemd_major {
             Some(v) if v <= 252 => Outcome::fail(format!(
-                "no tmpfs on /run/lock: unprivileged systemd {v} (<= 252) needs it as its own tmpfs"
+                "no tmpfs on /run/lock: unprivileged systemd {v} (<= 252) mounts one itself, fails, and stops booting"
             ))
+            .evidence("systemd 252 (seen here): Failed to mount tmpfs at /run/lock: Operation not permitted")
+            .evidence("systemd: [!!!!!!] Failed to mount API filesystems.")
             .fix_owned(fix, vec![]),
             Some(v) => Outcome::pass(format!(
                 "/run is tmpfs; /run/lock is not, which systemd {v} (> 252) does not need"
