@@ -29,29 +29,29 @@ pub struct Cli {
     pub root: Option<PathBuf>,
 
     /// Same as --format json.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub json: bool,
 
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
     pub format: Format,
 
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", global = true)]
     pub color: ColorChoice,
 
     /// Run only these checks (comma-separated ids or families such as `host`).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    #[arg(long, value_delimiter = ',', value_name = "IDS", global = true)]
     pub only: Vec<String>,
 
     /// Do not run these checks (ids or families).
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    #[arg(long, value_delimiter = ',', value_name = "IDS", global = true)]
     pub skip: Vec<String>,
 
     /// Count warnings as failures.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub strict: bool,
 
     /// Show evidence for passing checks too.
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub verbose: bool,
 
     /// Print what a check looks at, why, and its sources.
@@ -94,6 +94,14 @@ pub enum Command {
     Capture {
         /// An empty or new directory.
         dir: PathBuf,
+    },
+    /// Judge a run line on this host and print one that works here:
+    /// `sdctr-doctor lint [--json] -- docker run [OPTIONS] IMAGE [ARG...]`
+    /// (also `podman run`, `docker container run`, or just the options and the image).
+    Lint {
+        /// The line, after `--` (or as one quoted argument).
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
+        line: Vec<String>,
     },
 }
 
@@ -180,7 +188,14 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         skip: cli.skip.clone(),
     };
     selection.validate()?;
-    let facts = match &cli.facts {
+    // A malformed run line is a usage error: refuse it before probing.
+    let lint = match &cli.command {
+        Some(Command::Lint { line }) => {
+            Some(crate::run::lint_input(line).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let mut facts = match &cli.facts {
         Some(path) => load_facts(path)?,
         None => probe::probe_with_docker(
             &host_root(&cli)?,
@@ -191,15 +206,29 @@ pub fn run(cli: Cli) -> Result<i32, String> {
             },
         ),
     };
+    if let Some(mut run) = lint {
+        if let Some(d) = &facts.docker {
+            crate::run::context::from_docker(&mut run.context, d);
+        }
+        facts.run = Some(run);
+    }
     let findings = checks::run(&facts, &selection);
+    let recipe = facts
+        .run
+        .as_ref()
+        .map(|_| crate::run::recipe::recipe(&facts));
     let out = if cli.json || cli.format == Format::Json {
-        report::json::render(&facts, &findings, cli.strict)
+        report::json::render_with_recipe(&facts, &findings, cli.strict, recipe.as_ref())
     } else {
         let style = human::Style {
             color: cli.color.enabled(),
             verbose: cli.verbose,
         };
-        human::render(&findings, cli.strict, style)
+        let mut out = human::render(&findings, cli.strict, style);
+        if let Some(r) = &recipe {
+            out.push_str(&crate::run::recipe::render_human(&findings, r.as_ref()));
+        }
+        out
     };
     print(&out);
     Ok(Verdict::of(&findings, cli.strict).exit_code())

@@ -10,3 +10,4 @@ pub mod diagnose;
 pub mod facts;
 pub mod probe;
 pub mod report;
+pub mod run;

@@ -5,6 +5,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod run;
 #[cfg(test)]
 pub mod testing;
 
@@ -163,6 +164,15 @@ pub fn registry() -> Vec<&'static Check> {
         &docker::userns::CHECK,
         &docker::security::CHECK,
         &docker::runtime::CHECK,
+        &run::cgroup_mount::CHECK,
+        &run::cgroupns::CHECK,
+        &run::privileges::CHECK,
+        &run::tmpfs::CHECK,
+        &run::init::CHECK,
+        &run::stop_signal::CHECK,
+        &run::user::CHECK,
+        &run::read_only::CHECK,
+        &run::security::CHECK,
     ]
 }
 

@@ -2,6 +2,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod run;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,9 @@ pub struct Facts {
     /// How the docker probe went; null in facts files older than the docker probe.
     #[serde(default)]
     pub docker_probe: Option<DockerProbe>,
+    /// The run line given to `lint`; absent otherwise (the run checks skip).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<run::RunFacts>,
 }
 
 /// A probed value, or why the probe could not produce it.

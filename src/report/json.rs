@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Summary, Verdict, SCHEMA_VERSION};
 use crate::checks::Finding;
 use crate::facts::Facts;
+use crate::run::recipe::Recipe;
 
 #[derive(Serialize)]
 struct Tool {
@@ -21,9 +22,22 @@ struct Document<'a> {
     summary: Summary,
     facts: &'a Facts,
     checks: &'a [Finding],
+    /// `lint` only: the corrected run line, or null when none is needed (or possible).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recipe: Option<Option<&'a Recipe>>,
 }
 
 pub fn render(facts: &Facts, findings: &[Finding], strict: bool) -> String {
+    render_with_recipe(facts, findings, strict, None)
+}
+
+/// The document with `recipe` (present for `lint`, `null` when no recipe).
+pub fn render_with_recipe(
+    facts: &Facts,
+    findings: &[Finding],
+    strict: bool,
+    recipe: Option<&Option<Recipe>>,
+) -> String {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -34,6 +48,7 @@ pub fn render(facts: &Facts, findings: &[Finding], strict: bool) -> String {
         summary: Summary::of(findings),
         facts,
         checks: findings,
+        recipe: recipe.map(Option::as_ref),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("report serialises");
     out.push('\n');

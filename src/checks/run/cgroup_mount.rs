@@ -1,0 +1,298 @@
+use super::{engine_major, setup, Setup};
+use crate::checks::{Check, Outcome};
+use crate::facts::host::CgroupMode;
+use crate::facts::run::Mount;
+use crate::facts::Facts;
+
+pub static CHECK: Check = Check {
+    id: "run.cgroup-mount",
+    title: "cgroup tree systemd can write",
+    explain: "systemd PID 1 must create /init.scope in its own cgroup, so the cgroup tree it sees must be \
+writable and match /proc/self/cgroup. cgroup v2: Docker mounts the container's cgroup read-only unless \
+--privileged or userns-remap; a `-v /sys/fs/cgroup:/sys/fs/cgroup:ro` bind overrides even --privileged \
+(\"Failed to create /init.scope control group: Read-only file system\"); a rw bind without \
+--cgroupns=host shows the host root while /proc/self/cgroup says 0::/ (\"No such file or directory\"); \
+--cgroupns=host with a rw bind works. cgroup v1 (legacy/hybrid): the `:ro` bind is the classic recipe: \
+only the top tmpfs is read-only, the hierarchies below stay writable, so systemd writes into the \
+host's own tree. Docker Engine >= 25 makes `:ro` binds recursively read-only (kernel >= 5.12), which \
+makes those hierarchies read-only too; `--mount ...,readonly,bind-recursive=writable` keeps the old \
+behaviour.",
+    sources: &[
+        "moby/moby daemon/oci_linux.go (cgroup mount ro unless privileged or userns-remap)",
+        "moby/moby#42040, #46763; robertdebock/docker-ubuntu-systemd#4 (ro bind beats --privileged)",
+        "eniocarboni/docker-ubuntu-systemd#1 (rw bind with private cgroupns)",
+        "geerlingguy/docker-ubuntu2204-ansible README (--cgroupns=host -v ...:rw)",
+        "systemd docs/CONTAINER_INTERFACE.md, docs/CGROUP_DELEGATION.md",
+        "moby/moby#45278 (recursively read-only mounts, Docker 25 / API 1.44); gitlab-runner#37409",
+    ],
+    run,
+};
+
+const RO_ERROR: &str = "systemd: Failed to create /init.scope control group: Read-only file system";
+
+fn run(facts: &Facts) -> Outcome {
+    let s = match setup(facts) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let binds: Vec<&Mount> = s.spec.cgroup_binds().collect();
+    let o = match s.mode {
+        CgroupMode::Unified => unified(&s, &binds),
+        _ => v1(&s, &binds),
+    };
+    o.evidence(format!("cgroup layout: {}", s.mode_from))
+        .evidence_all(binds.iter().map(|m| describe(m)))
+}
+
+fn describe(m: &Mount) -> String {
+    format!(
+        "--{} {} -> {} ({})",
+        m.flag,
+        m.source.as_deref().unwrap_or("?"),
+        m.target,
+        if m.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        }
+    )
+}
+
+fn drop_binds() -> &'static str {
+    "remove the /sys/fs/cgroup bind"
+}
+
+fn unified(s: &Setup, binds: &[&Mount]) -> Outcome {
+    if binds.iter().any(|m| !m.is_whole_cgroupfs()) {
+        return Outcome::fail(
+            "a part of the host's cgroup tree is bound into the container: systemd needs the whole tree or its own (CONTAINER_INTERFACE: never only a sub-tree)",
+        )
+        .fix(
+            format!("{}s below /sys/fs/cgroup; use --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw, or --privileged without a bind", drop_binds()),
+            &[],
+        );
+    }
+    let Some(bind) = binds.last() else {
+        return no_bind_v2(s);
+    };
+    if bind.read_only {
+        return Outcome::fail(
+            "/sys/fs/cgroup is bound read-only on a cgroup v2 host: systemd cannot create init.scope (the bind wins even over --privileged)",
+        )
+        .evidence(RO_ERROR)
+        .fix(
+            if s.privileged {
+                "Remove the :ro bind: with --privileged Docker already gives the container its own writable cgroup."
+            } else {
+                "Replace the :ro bind with --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw (or remove it and use --privileged)."
+            },
+            &[],
+        );
+    }
+    if !s.cgroupns_host {
+        return Outcome::fail(format!(
+            "/sys/fs/cgroup is bound read-write but the cgroup namespace is private ({}): the bound tree is the host's root, /proc/self/cgroup says 0::/",
+            s.cgroupns_from
+        ))
+        .evidence("systemd: Failed to create /init.scope control group: No such file or directory")
+        .fix("Add --cgroupns=host (or remove the bind and use --privileged).", &[]);
+    }
+    Outcome::pass("the host's cgroup tree is bound read-write with --cgroupns=host: systemd can create its cgroups (see run.cgroupns for the cost)")
+}
+
+fn no_bind_v2(s: &Setup) -> Outcome {
+    if s.privileged {
+        return Outcome::pass(
+            "--privileged without a cgroup bind: Docker mounts the container's own cgroup read-write",
+        );
+    }
+    if s.userns_remap {
+        return Outcome::pass(
+            "userns-remap is active: Docker mounts the container's cgroup read-write",
+        );
+    }
+    if s.podman_systemd {
+        return Outcome::pass("podman in systemd mode makes /sys/fs/cgroup writable on cgroup v2");
+    }
+    if s.sysbox {
+        return Outcome::pass("the sysbox runtime gives systemd a writable cgroup tree");
+    }
+    let why = if s.spec.privileged {
+        "--privileged is asked for, but this daemon cannot grant it (see run.privileges), so "
+    } else {
+        ""
+    };
+    Outcome::fail(format!(
+        "{why}Docker mounts /sys/fs/cgroup read-only in an unprivileged container on cgroup v2: systemd cannot create init.scope"
+    ))
+    .evidence(RO_ERROR)
+    .fix(
+        "Add --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw (works unprivileged), or --privileged where the daemon can grant it.",
+        &[],
+    )
+}
+
+fn v1(s: &Setup, binds: &[&Mount]) -> Outcome {
+    let whole = binds.iter().rev().find(|m| m.is_whole_cgroupfs());
+    let Some(bind) = whole else {
+        return Outcome::fail(format!(
+            "{} without a bind of /sys/fs/cgroup: Docker mounts only the container's own cgroups{}, which do not match the paths in /proc/self/cgroup",
+            s.mode.describe(),
+            if s.privileged { "" } else { ", read-only" }
+        ))
+        .evidence("systemd 252, hybrid host, Docker 20.10 (seen here): Failed to create /docker/<id>/init.scope control group: No such file or directory")
+        .fix(
+            "Add the v1 recipe's bind: -v /sys/fs/cgroup:/sys/fs/cgroup:ro (only the top tmpfs is read-only, the hierarchies below stay writable).",
+            &[],
+        );
+    };
+    let recursive = bind.bind_recursive.as_deref();
+    if recursive == Some("disabled") {
+        return Outcome::fail(
+            "bind-recursive=disabled: the v1 hierarchies mounted below /sys/fs/cgroup do not come along, systemd finds an empty tmpfs",
+        )
+        .fix("Drop bind-recursive=disabled (use bind-recursive=writable).", &[]);
+    }
+    let exposure = "the hierarchies below stay writable, so systemd writes into the host's cgroup tree (it creates its cgroups there, beside the host's)";
+    if !bind.read_only {
+        return Outcome::warn(format!(
+            "/sys/fs/cgroup is bound read-write on {}: systemd boots, but the whole host cgroup tree is writable from the container; {exposure}",
+            s.mode.describe()
+        ))
+        .fix("Prefer the :ro bind on v1 (the tmpfs stays read-only); better, move the host to cgroup v2.", &[]);
+    }
+    if recursive == Some("writable") {
+        return Outcome::warn(format!(
+            "read-only bind with bind-recursive=writable on {}: only the top tmpfs is read-only; {exposure}",
+            s.mode.describe()
+        ));
+    }
+    if recursive == Some("readonly") {
+        return rro_fail(s, "bind-recursive=readonly");
+    }
+    let rro_kernel = s.kernel.is_none_or(|k| k >= [5, 12, 0]);
+    match s.ctx.engine_version.as_deref().and_then(engine_major) {
+        Some(v) if v >= 25 && rro_kernel => rro_fail(s, &format!("Docker Engine {v}")),
+        Some(v) => Outcome::warn(format!(
+            "v1 recipe (/sys/fs/cgroup bound :ro, Docker Engine {v}): only the top tmpfs is read-only; {exposure}"
+        )),
+        None => Outcome::warn(format!(
+            "v1 recipe (/sys/fs/cgroup bound :ro): on Docker < 25 only the top tmpfs is read-only and {exposure}; Docker >= 25 on kernel >= 5.12 makes the bind recursively read-only and systemd fails (engine version unknown here)"
+        ))
+        .fix(
+            "On Docker >= 25 use --mount type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=writable instead of -v ...:ro.",
+            &[],
+        ),
+    }
+}
+
+fn rro_fail(s: &Setup, by: &str) -> Outcome {
+    Outcome::fail(format!(
+        "{by} makes the :ro bind of /sys/fs/cgroup recursively read-only on {}: the hierarchies below are read-only too, systemd cannot create init.scope",
+        s.mode.describe()
+    ))
+    .evidence(RO_ERROR)
+    .fix(
+        "Bind it with --mount type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=writable",
+        &[],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
+    use crate::checks::testing::{hybrid_host, unified_host};
+    use crate::checks::Status;
+    use crate::facts::Probed;
+
+    const V1: &str =
+        "docker run -d --tmpfs /tmp --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG";
+    const V2: &str = "docker run -d --tmpfs /tmp --tmpfs /run --privileged IMG";
+    const HOSTNS: &str = "docker run -d --tmpfs /tmp --tmpfs /run --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw IMG";
+    const BARE: &str = "docker run IMG";
+
+    #[test]
+    fn table_unified() {
+        let cases = [
+            (V1, Status::Fail),
+            (V2, Status::Pass),
+            (HOSTNS, Status::Pass),
+            (BARE, Status::Fail),
+            ("docker run --init IMG", Status::Fail),
+            (
+                "docker run --privileged -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+                Status::Fail,
+            ),
+            (
+                "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:rw IMG",
+                Status::Fail,
+            ),
+            (
+                "docker run --cgroupns=private --privileged -v /sys/fs/cgroup:/sys/fs/cgroup IMG",
+                Status::Fail,
+            ),
+            (
+                "docker run --privileged -v /sys/fs/cgroup/systemd:/sys/fs/cgroup/systemd IMG",
+                Status::Fail,
+            ),
+            ("docker run --runtime=sysbox-runc IMG", Status::Pass),
+            ("podman run IMG /sbin/init", Status::Pass),
+            ("podman run --systemd=false IMG", Status::Fail),
+        ];
+        for (line, want) in cases {
+            let o = run(&with_line(unified_host(), line));
+            assert_eq!(o.status, want, "{line}: {}", o.message);
+        }
+    }
+
+    #[test]
+    fn table_v1() {
+        let cases = [
+            (V1, Status::Warn),
+            (V2, Status::Fail),
+            (HOSTNS, Status::Warn),
+            (BARE, Status::Fail),
+            ("docker run --mount type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=disabled IMG", Status::Fail),
+            ("docker run --mount type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=writable IMG", Status::Warn),
+        ];
+        for (line, want) in cases {
+            let o = run(&with_line(hybrid_host(), line));
+            assert_eq!(o.status, want, "{line}: {}", o.message);
+        }
+        let o = run(&with_line(hybrid_host(), V1));
+        assert!(o.message.contains("host's cgroup tree"), "{}", o.message);
+    }
+
+    #[test]
+    fn docker_25_makes_ro_recursive() {
+        for (version, want) in [("20.10.24+dfsg1", Status::Warn), ("28.2.2", Status::Fail)] {
+            let mut f = hybrid_host();
+            with_line_ctx(&mut f, V1, ctx(|c| c.engine_version = Some(version.into())));
+            assert_eq!(run(&f).status, want, "{version}");
+        }
+    }
+
+    #[test]
+    fn daemon_facts_win() {
+        // Docker Desktop: the host says v1 (or anything), the daemon says v2.
+        let mut f = hybrid_host();
+        with_line_ctx(&mut f, V1, ctx(|c| c.daemon_cgroup_version = Some(2)));
+        assert_eq!(run(&f).status, Status::Fail);
+        // A daemon that cannot grant --privileged leaves the cgroup read-only.
+        let mut f = unified_host();
+        with_line_ctx(&mut f, V2, ctx(|c| c.privileged_possible = Some(false)));
+        assert_eq!(run(&f).status, Status::Fail);
+        let mut f = unified_host();
+        with_line_ctx(&mut f, BARE, ctx(|c| c.userns_remap = Some(true)));
+        assert_eq!(run(&f).status, Status::Pass);
+    }
+
+    #[test]
+    fn skip_and_error() {
+        assert_eq!(run(&unified_host()).status, Status::Skip);
+        let mut f = with_line(unified_host(), V2);
+        f.host.cgroup = Probed::error("unreadable");
+        assert_eq!(run(&f).status, Status::Error);
+    }
+}

@@ -1,0 +1,104 @@
+use super::setup;
+use crate::checks::{Check, Outcome};
+use crate::facts::Facts;
+
+pub static CHECK: Check = Check {
+    id: "run.privileges",
+    title: "privileges systemd is given",
+    explain: "--privileged gives systemd every capability, no seccomp/AppArmor confinement and, on cgroup \
+v2, a writable cgroup of its own. It is no answer where the daemon cannot grant it (a dockerd whose \
+own capability bounding set is short fails with \"unable to apply caps\"). Without it, systemd runs \
+with Docker's default capabilities: CONTAINER_INTERFACE asks not to drop CAP_SYS_ADMIN or CAP_MKNOD \
+(sandboxing options degrade) and not to pass CAP_AUDIT_*.",
+    sources: &[
+        "systemd docs/CONTAINER_INTERFACE.md (capabilities)",
+        "moby/moby daemon/oci_linux.go (privileged: all caps, rw cgroup)",
+        "domain note: dockerd CapBnd without CAP_SYS_RESOURCE on the development VM",
+    ],
+    run,
+};
+
+fn run(facts: &Facts) -> Outcome {
+    let s = match setup(facts) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let spec = s.spec;
+    if spec.privileged {
+        return match s.ctx.privileged_possible {
+            Some(false) => Outcome::fail(
+                "--privileged is asked for, but this daemon cannot grant it (its own capability set is short): the container will not start",
+            )
+            .fix(
+                "Drop --privileged and use the unprivileged recipe for this host (see the corrected run line).",
+                &[],
+            ),
+            Some(true) => Outcome::pass("--privileged: every capability, no seccomp or AppArmor confinement"),
+            None => Outcome::pass(
+                "--privileged: every capability, no seccomp or AppArmor confinement (whether the daemon can grant it is not known here)",
+            ),
+        };
+    }
+    let mut warns = Vec::new();
+    for cap in ["SYS_ADMIN", "MKNOD"] {
+        if spec.cap_dropped(cap) {
+            warns.push(format!(
+                "CAP_{cap} is dropped: systemd's sandboxing options degrade"
+            ));
+        }
+    }
+    if ["AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE"]
+        .iter()
+        .any(|c| {
+            spec.cap_add
+                .iter()
+                .any(|a| crate::facts::run::same_cap(a, c))
+        })
+    {
+        warns.push("a CAP_AUDIT_* capability is added: CONTAINER_INTERFACE asks not to (the host's audit subsystem is not namespaced)".into());
+    }
+    let added = if spec.cap_add.is_empty() {
+        String::new()
+    } else {
+        format!(" + {}", spec.cap_add.join(","))
+    };
+    if warns.is_empty() {
+        Outcome::pass(format!(
+            "unprivileged: Docker's default capabilities{added}"
+        ))
+    } else {
+        Outcome::warn(warns.join("; ")).fix(
+            "Keep CAP_SYS_ADMIN and CAP_MKNOD (drop other capabilities instead) and do not add CAP_AUDIT_*.",
+            &[],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
+    use crate::checks::testing::unified_host;
+    use crate::checks::Status;
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("docker run --privileged IMG", None, Status::Pass),
+            ("docker run --privileged IMG", Some(true), Status::Pass),
+            ("docker run --privileged IMG", Some(false), Status::Fail),
+            ("docker run IMG", Some(false), Status::Pass),
+            ("docker run --cap-add SYS_ADMIN IMG", None, Status::Pass),
+            ("docker run --cap-drop ALL IMG", None, Status::Warn),
+            ("docker run --cap-drop=MKNOD IMG", None, Status::Warn),
+            ("docker run --cap-add AUDIT_CONTROL IMG", None, Status::Warn),
+        ];
+        for (line, possible, want) in cases {
+            let mut f = unified_host();
+            with_line_ctx(&mut f, line, ctx(|c| c.privileged_possible = possible));
+            assert_eq!(run(&f).status, want, "{line} {possible:?}");
+        }
+        assert_eq!(run(&unified_host()).status, Status::Skip);
+        let _ = with_line;
+    }
+}

@@ -1,0 +1,205 @@
+//! A `docker run` line as the run checks see it, and the few daemon and image
+//! facts those checks need.
+//!
+//! [`RunContext`] is deliberately small and all-optional: the lead fills it
+//! from the Docker and image facts (`None` = not known), so the run checks do
+//! not depend on how those are probed.
+
+use serde::{Deserialize, Serialize};
+
+/// The run line given to `lint`, parsed, with what is known about where it runs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunFacts {
+    /// The line exactly as given (after shell word splitting).
+    pub argv: Vec<String>,
+    pub spec: RunSpec,
+    #[serde(default)]
+    pub context: RunContext,
+}
+
+/// Daemon and image facts the run checks use; every field `None` when unknown.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunContext {
+    /// `/info` `CgroupVersion` (1 or 2). Wins over the host's layout: on
+    /// Docker Desktop the host is not where containers run.
+    pub daemon_cgroup_version: Option<u8>,
+    /// Docker Engine version (`/version` `Version`), e.g. `20.10.24+dfsg1`.
+    pub engine_version: Option<String>,
+    /// The engine is Podman (its Docker-compatible API).
+    pub podman: Option<bool>,
+    /// Whether the daemon can grant `--privileged` (its own bounding set holds every capability).
+    pub privileged_possible: Option<bool>,
+    /// `name=userns` in `SecurityOptions`: userns-remap is active.
+    pub userns_remap: Option<bool>,
+    /// `name=apparmor` in `SecurityOptions`.
+    pub apparmor: Option<bool>,
+    /// `name=selinux` in `SecurityOptions`.
+    pub selinux: Option<bool>,
+    /// `name=cgroupns` in `SecurityOptions`: the daemon's default is a private cgroup namespace.
+    pub default_cgroupns_private: Option<bool>,
+    /// Major version of the image's systemd.
+    pub image_systemd_major: Option<u32>,
+    /// The image's `STOPSIGNAL` (`Config.StopSignal`), `None` when unknown or unset.
+    pub image_stop_signal: Option<String>,
+    /// The image's `USER` (`Config.User`); empty means root.
+    pub image_user: Option<String>,
+}
+
+/// Which client the line was written for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Client {
+    Docker,
+    Podman,
+}
+
+/// A parsed `docker run` line: every option in order (kept verbatim for the
+/// corrected recipe) and the ones that matter for systemd, decoded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunSpec {
+    pub client: Client,
+    /// The words before the options, e.g. `["docker", "run"]` (empty when only options were given).
+    pub command: Vec<String>,
+    /// Every option group as written, in order.
+    pub options: Vec<RunArg>,
+    pub image: String,
+    /// COMMAND and ARG... after the image.
+    pub args: Vec<String>,
+
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    /// `--security-opt` values as written.
+    pub security_opt: Vec<String>,
+    pub cgroupns: Option<String>,
+    pub cgroup_parent: Option<String>,
+    /// Every `-v`, `--mount` and `--tmpfs`, decoded.
+    pub mounts: Vec<Mount>,
+    pub init: bool,
+    pub stop_signal: Option<String>,
+    pub read_only: bool,
+    pub user: Option<String>,
+    pub userns: Option<String>,
+    pub runtime: Option<String>,
+    /// The value of `container=` from `-e`/`--env` (`Some("")` for `-e container` taken from the caller's env).
+    pub env_container: Option<String>,
+    /// `--env-file` paths: noted, not read (they could hold `container=`).
+    pub env_files: Vec<String>,
+    pub entrypoint: Option<String>,
+    /// Podman's `--systemd=true|false|always`.
+    pub podman_systemd: Option<String>,
+}
+
+/// One option as given: its canonical long name, its value, and the tokens it came from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RunArg {
+    /// Canonical long name without dashes, e.g. `publish` for `-p`.
+    pub name: String,
+    /// The value (for flags: `true`/`false` only when written `--flag=value`).
+    pub value: Option<String>,
+    /// The tokens as written. Options that shared a token (`-dit`) all carry
+    /// the same `group` and only the first one carries the tokens.
+    pub tokens: Vec<String>,
+    pub group: usize,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    /// A host path (`-v /abs:/dst`, `--mount type=bind`).
+    Bind,
+    /// A named or anonymous volume.
+    Volume,
+    Tmpfs,
+    /// Another `--mount type=` (npipe, image, cluster...).
+    Other,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Mount {
+    pub kind: MountKind,
+    pub source: Option<String>,
+    pub target: String,
+    pub read_only: bool,
+    /// `--mount ...,bind-recursive=writable|readonly|disabled|enabled`.
+    pub bind_recursive: Option<String>,
+    /// The option that made it: `volume`, `mount` or `tmpfs`.
+    pub flag: String,
+}
+
+impl Mount {
+    /// A bind of the host's `/sys/fs/cgroup` tree (or part of it) into the container's.
+    pub fn is_cgroup_bind(&self) -> bool {
+        self.kind == MountKind::Bind && under_cgroupfs(&self.target)
+    }
+
+    pub fn is_whole_cgroupfs(&self) -> bool {
+        trim_slash(&self.target) == "/sys/fs/cgroup"
+    }
+}
+
+fn trim_slash(p: &str) -> &str {
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        "/"
+    } else {
+        t
+    }
+}
+
+pub fn under_cgroupfs(path: &str) -> bool {
+    let p = trim_slash(path);
+    p == "/sys/fs/cgroup" || p.starts_with("/sys/fs/cgroup/")
+}
+
+impl RunSpec {
+    pub fn cgroup_binds(&self) -> impl Iterator<Item = &Mount> {
+        self.mounts.iter().filter(|m| m.is_cgroup_bind())
+    }
+
+    /// A tmpfs (or anonymous volume, which is writable and empty) on `path`.
+    pub fn has_tmpfs(&self, path: &str) -> bool {
+        self.mounts
+            .iter()
+            .any(|m| m.kind == MountKind::Tmpfs && trim_slash(&m.target) == path)
+    }
+
+    /// `--security-opt KEY=VALUE` (also the old `KEY:VALUE` form), last one wins.
+    pub fn security(&self, key: &str) -> Option<&str> {
+        self.security_opt.iter().rev().find_map(|o| {
+            let (k, v) = o.split_once('=').or_else(|| o.split_once(':'))?;
+            (k == key).then_some(v)
+        })
+    }
+
+    /// `--security-opt no-new-privileges[=true]`.
+    pub fn no_new_privileges(&self) -> bool {
+        self.security_opt.iter().any(|o| {
+            o == "no-new-privileges"
+                || o.strip_prefix("no-new-privileges")
+                    .and_then(|r| r.strip_prefix('=').or_else(|| r.strip_prefix(':')))
+                    .is_some_and(|v| v == "true")
+        })
+    }
+
+    pub fn cap_added(&self, cap: &str) -> bool {
+        self.cap_add
+            .iter()
+            .any(|c| same_cap(c, cap) || same_cap(c, "ALL"))
+    }
+
+    pub fn cap_dropped(&self, cap: &str) -> bool {
+        self.cap_drop
+            .iter()
+            .any(|c| same_cap(c, cap) || same_cap(c, "ALL"))
+    }
+}
+
+/// Docker accepts capabilities with or without `CAP_`, in any case.
+pub fn same_cap(given: &str, cap: &str) -> bool {
+    let norm = |s: &str| {
+        let u = s.to_ascii_uppercase();
+        u.strip_prefix("CAP_").map(str::to_owned).unwrap_or(u)
+    };
+    norm(given) == norm(cap)
+}

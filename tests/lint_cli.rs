@@ -1,0 +1,102 @@
+//! `sdctr-doctor lint` end to end on the live host: exit codes, JSON recipe,
+//! malformed lines. Assertions hold on any host (the run checks that fail
+//! here, --init, fail everywhere).
+
+use assert_cmd::Command;
+
+fn doctor() -> Command {
+    Command::cargo_bin("sdctr-doctor").unwrap()
+}
+
+#[test]
+fn init_fails_everywhere_and_the_recipe_drops_it() {
+    let out = doctor()
+        .args([
+            "lint",
+            "--json",
+            "--",
+            "docker",
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-p",
+            "8080:80",
+            "--init",
+            "IMG",
+            "/sbin/init",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let init = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "run.init")
+        .unwrap();
+    assert_eq!(init["status"], "fail");
+    assert_eq!(doc["facts"]["run"]["spec"]["init"], true);
+    let argv: Vec<&str> = doc["recipe"]["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(!argv.contains(&"--init"), "{argv:?}");
+    for kept in ["--name", "web", "-p", "8080:80", "IMG", "/sbin/init"] {
+        assert!(argv.contains(&kept), "{argv:?}");
+    }
+    assert!(doc["recipe"]["compose"]
+        .as_str()
+        .unwrap()
+        .starts_with("services:\n  web:\n"));
+}
+
+#[test]
+fn one_quoted_line_works_too() {
+    let out = doctor()
+        .args(["lint", "--json", "--", "docker run \\\n  --init \\\n  IMG"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["facts"]["run"]["argv"],
+        serde_json::json!(["docker", "run", "--init", "IMG"])
+    );
+}
+
+#[test]
+fn malformed_lines_exit_2_naming_the_token() {
+    for (args, token) in [
+        (vec!["docker", "run", "--frobnicate", "IMG"], "--frobnicate"),
+        (vec!["docker", "run", "-d", "--name"], "--name"),
+        (vec!["docker", "run", "-d"], "-d"),
+    ] {
+        let out = doctor().arg("lint").arg("--").args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("'{token}'")), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn without_a_line_run_checks_skip_and_no_recipe_key() {
+    let out = doctor().args(["--json", "--only", "run"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["status"] == "skip"));
+    assert!(doc.get("recipe").is_none());
+    assert_eq!(out.status.code(), Some(0));
+}
