@@ -53,6 +53,7 @@ pub fn unified_host() -> Facts {
                 missing: vec![],
             }),
         },
+        images: vec![],
     }
 }
 

@@ -1,15 +1,20 @@
 //! Everything the probes learned: plain serde structs, serialisable and replayable.
 
 pub mod host;
+pub mod image;
 
 use serde::{Deserialize, Serialize};
 
 pub use host::HostFacts;
+pub use image::ImageFacts;
 
 /// The whole input of the checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Facts {
     pub host: HostFacts,
+    /// One per `--image`, in the order given.
+    #[serde(default)]
+    pub images: Vec<ImageFacts>,
 }
 
 /// A probed value, or why the probe could not produce it.
