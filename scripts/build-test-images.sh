@@ -3,7 +3,9 @@
 # without), cache the root tarballs between runs, and `docker import` them with
 # the config a systemd image really has. Idempotent: a root is built only when
 # its tarball is missing, an image is imported only when its tag is missing or
-# was imported from a different tarball (label sdctr.tarball-sha256).
+# was imported from a different tarball (label sdctr.tarball-sha256). What
+# `systemd --version` prints inside each image is kept as NAME.systemd-version
+# beside the tarball: the tests' ground truth.
 #
 # Env: SDCTR_IMAGE_CACHE  cache dir (default /var/cache/sdctr-doctor/images)
 #      SDCTR_DEBIAN_MIRROR (default: first Debian URI apt is configured with)
@@ -89,10 +91,28 @@ import_image() { # name cmd
     { DOCKER_BUILDKIT=0 docker build -t "$tag" - <<<"$dockerfile" >&2; return 1; }
   docker rmi "$stage" >/dev/null
   log "$tag: imported ($(docker image inspect --format '{{.Id}}' "$tag"))"
+  rm -f "$cache/$name.systemd-version"
+}
+
+# Ground truth for the tests: what systemd itself says inside the image (our
+# own Debian-built image, run with a shell entrypoint, removed at once).
+record_version() { # name
+  local name=$1 tag="sdctr-test/$1" out="$cache/$1.systemd-version"
+  [[ -s $out ]] && return
+  docker run --rm --network none --entrypoint /bin/sh "$tag" -c \
+    'if [ -x /lib/systemd/systemd ]; then /lib/systemd/systemd --version | head -1; else echo none; fi' \
+    >"$out.tmp"
+  mv "$out.tmp" "$out"
+  log "$tag: $(cat "$out")"
 }
 
 main() {
   mkdir -p "$cache/debs"
+  # Leftovers of a run killed with SIGKILL (a trap cannot catch it).
+  local stale
+  for stale in "$cache"/.build-*; do
+    [[ -d $stale ]] && { work=$stale; cleanup; work=""; }
+  done
   local total=$SECONDS spec name suite include cmd
   for spec in "${specs[@]}"; do
     read -r name suite include cmd <<<"$spec"
@@ -103,6 +123,7 @@ main() {
       build_root "$name" "$suite" "$include"
     fi
     import_image "$name" "$cmd"
+    record_version "$name"
   done
   log "done in $((SECONDS - total)) s"
 }

@@ -139,3 +139,52 @@ impl ImageFiles for DirFiles {
         Ok(names)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::image::resolve::{resolve, ResolveError};
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn never_leaves_the_root() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("secret"), "host file").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        symlink(outside.path(), root.path().join("evil")).unwrap();
+        let files = DirFiles::new(root.path());
+        // The reader refuses a symlinked parent instead of following it ...
+        assert!(matches!(
+            files.read("/evil/secret", 100),
+            Err(ReadError::Broken { .. })
+        ));
+        // ... and the resolver follows it inside the image, where it is missing.
+        match resolve(&files, "/evil/secret", true) {
+            Err(ResolveError::Link { at, .. }) => assert!(at.starts_with("/tmp"), "{at}"),
+            other => panic!("{other:?}"),
+        }
+        // A symlink itself is stat-ed, not followed.
+        let st = files.stat("/evil").unwrap().unwrap();
+        assert_eq!(st.kind, FileKind::Symlink);
+        assert_eq!(st.link_target.as_deref(), outside.path().to_str());
+    }
+
+    #[test]
+    fn reads_are_capped_and_fifos_never_opened() {
+        let root = tempfile::tempdir().unwrap();
+        let huge = fs::File::create(root.path().join("systemd")).unwrap();
+        huge.set_len(3 << 30).unwrap(); // sparse: costs nothing on disk
+        nix::unistd::mkfifo(&root.path().join("fifo"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let files = DirFiles::new(root.path());
+        assert_eq!(files.read("/systemd", 4096).unwrap().len(), 4096);
+        assert_eq!(files.stat("/systemd").unwrap().unwrap().size, 3 << 30);
+        assert_eq!(files.stat("/fifo").unwrap().unwrap().kind, FileKind::Other);
+        // Opening a fifo for reading would block: it is refused before open.
+        assert_eq!(
+            files.read("/fifo", 10),
+            Err(ReadError::NotAFile("/fifo".into()))
+        );
+        assert_eq!(files.list("/").unwrap(), ["fifo", "systemd"]);
+        assert_eq!(files.stat("/nope").unwrap(), None);
+    }
+}

@@ -109,6 +109,12 @@ pub fn banner_version(data: &[u8]) -> Option<String> {
     lone
 }
 
+/// systemd's manager (not systemctl, which links the same library) logs
+/// `… running in %ssystem mode` at boot.
+pub fn is_systemd_manager(data: &[u8]) -> bool {
+    find(data, b" running in %ssystem mode").is_some()
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }

@@ -69,3 +69,8 @@ pub fn analyze(reference: &str, inspect: &ImageInspect, files: &dyn ImageFiles) 
     };
     facts
 }
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;

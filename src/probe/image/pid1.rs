@@ -165,6 +165,15 @@ pub fn probe(
     };
     if let Some((command, r)) = lookup(files, argv0, path_env, wd, &mut findings)? {
         facts.kind = kind_of(argv0, &r.path);
+        // A hard link or a renamed copy of systemd: its banner says so.
+        if matches!(facts.kind, Pid1Kind::OtherInit | Pid1Kind::Other) {
+            let prefix = files
+                .read(&r.path, super::systemd::BINARY_CAP)
+                .map_err(|e| e.to_string())?;
+            if super::elf::is_elf(&prefix) && super::elf::is_systemd_manager(&prefix) {
+                facts.kind = Pid1Kind::Systemd;
+            }
+        }
         facts.command = Some(command);
         facts.resolved = Some(r.path);
         facts.links = r.hops;
