@@ -10,6 +10,7 @@
 # Env: SDCTR_IMAGE_CACHE  cache dir (default /var/cache/sdctr-doctor/images)
 #      SDCTR_DEBIAN_MIRROR (default: first Debian URI apt is configured with)
 #      SDCTR_IMAGES        space-separated subset of names to build (default all)
+#      SDCTR_TAG_PREFIX    repository prefix of the tags (default sdctr-test)
 # Needs root (debootstrap) and a Docker daemon.
 set -euo pipefail
 
@@ -72,14 +73,14 @@ build_root() { # name suite include -> $cache/$name.tar
 }
 
 import_image() { # name cmd
-  local name=$1 cmd=$2 tag="sdctr-test/$1" tarball="$cache/$1.tar" sum have
+  local name=$1 cmd=$2 tag="${SDCTR_TAG_PREFIX:-sdctr-test}/$1" tarball="$cache/$1.tar" sum have
   sum=$(cat "$tarball.sha256")
   have=$(docker image inspect --format '{{index .Config.Labels "sdctr.tarball-sha256"}}' "$tag" 2>/dev/null || true)
   if [[ $have == "$sum" ]]; then
     log "$tag: up to date"
     return
   fi
-  local changes=(-c "CMD [\"$cmd\"]") stage="sdctr-test/$name:import"
+  local changes=(-c "CMD [\"$cmd\"]") stage="$tag:import"
   [[ $cmd == /sbin/init ]] && changes+=(-c 'ENV container=docker')
   docker import "${changes[@]}" "$tarball" "$stage" >/dev/null
   # Docker 20.10's import refuses STOPSIGNAL: add it (and the label that marks
@@ -97,7 +98,7 @@ import_image() { # name cmd
 # Ground truth for the tests: what systemd itself says inside the image (our
 # own Debian-built image, run with a shell entrypoint, removed at once).
 record_version() { # name
-  local name=$1 tag="sdctr-test/$1" out="$cache/$1.systemd-version"
+  local name=$1 tag="${SDCTR_TAG_PREFIX:-sdctr-test}/$1" out="$cache/$1.systemd-version"
   [[ -s $out ]] && return
   docker run --rm --network none --entrypoint /bin/sh "$tag" -c \
     'if [ -x /lib/systemd/systemd ]; then /lib/systemd/systemd --version | head -1; else echo none; fi' \

@@ -4,6 +4,7 @@
 //! test, plus one line in [`registry`].
 
 pub mod host;
+pub mod image;
 #[cfg(test)]
 pub mod testing;
 
@@ -151,6 +152,12 @@ pub fn registry() -> Vec<&'static Check> {
         &host::kernel::CHECK,
         &host::cmdline::CHECK,
         &host::inside_container::CHECK,
+        &image::present::CHECK,
+        &image::init::CHECK,
+        &image::systemd_version::CHECK,
+        &image::stop_signal::CHECK,
+        &image::container_env::CHECK,
+        &image::user::CHECK,
     ]
 }
 
