@@ -11,8 +11,8 @@ pub static CHECK: Check = Check {
 libsystemd-shared-<tag>.so of the binary, else the library's file name, else the banner inside the \
 binary; the banner or dpkg's status give the full Debian version) and holds it against the host's \
 cgroup layout. Below 230 systemd cannot run on cgroup v2; 230-246 may (Docker only vouches for \
->= 247); 256 refuses cgroup v1 (legacy or hybrid) by default; 257 warns and boots there; 258 \
-removed cgroup v1 support.",
+>= 247); 256 refuses cgroup v1 (legacy or hybrid) by default; 257 boots there, tainted \
+(verified: Debian 13's 257.13 in a container on a hybrid host); 258 removed cgroup v1 support.",
     sources: &[
         "systemd NEWS 230 (unified hierarchy), NEWS 231 (libsystemd-shared-<version>.so)",
         "Docker Desktop 4.3.0 release notes, quoted in docker/for-mac#6073 (systemd >= 247 on v2)",
@@ -109,8 +109,7 @@ override as arguments of init."),
             &["CMD [\"/sbin/init\", \"systemd.unified_cgroup_hierarchy=0\", \"SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1\"]"],
         ),
         _ if m == 257 => Outcome::warn(format!(
-            "{s} warns about cgroup v1 and boots after a delay of about 30 s (systemd PR #34999); \
-that Debian 13's 257 boots in a container on a {} host is UNCONFIRMED",
+            "{s} boots on {} but marks the system tainted (cgroupsv1); 258 will not boot here",
             mode.describe()
         ))
         .fix(format!("{TO_V2}; v1 support is gone in systemd 258."), &[]),
@@ -194,6 +193,6 @@ mod tests {
             systemd_mut(&mut i).major = 257;
             i
         }));
-        assert!(o.message.contains("UNCONFIRMED"), "{}", o.message);
+        assert!(o.message.contains("tainted"), "{}", o.message);
     }
 }
