@@ -5,6 +5,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod image;
 pub mod run;
 #[cfg(test)]
 pub mod testing;
@@ -173,6 +174,12 @@ pub fn registry() -> Vec<&'static Check> {
         &run::user::CHECK,
         &run::read_only::CHECK,
         &run::security::CHECK,
+        &image::present::CHECK,
+        &image::init::CHECK,
+        &image::systemd_version::CHECK,
+        &image::stop_signal::CHECK,
+        &image::container_env::CHECK,
+        &image::user::CHECK,
     ]
 }
 

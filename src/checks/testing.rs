@@ -56,6 +56,7 @@ pub fn unified_host() -> Facts {
         docker: None,
         docker_probe: None,
         run: None,
+        images: vec![],
     }
 }
 
@@ -176,4 +177,75 @@ pub fn unreachable(kind: &str, message: &str) -> Facts {
         rootless_socket: None,
     });
     f
+}
+
+/// sdctr-test/bookworm-systemd as the image analysis describes it
+/// (scripts/build-test-images.sh; tests/image_real.rs checks the same values).
+pub fn bookworm_image() -> crate::facts::ImageFacts {
+    use crate::facts::image::*;
+    ImageFacts {
+        reference: "sdctr-test/bookworm-systemd".into(),
+        present: true,
+        error: None,
+        id: Some("sha256:388031f8a69517382b7041d6a703a0a9146ad9ac44be4c4e11e586802fa4c3e0".into()),
+        entrypoint: None,
+        cmd: Some(vec!["/sbin/init".into()]),
+        env_container: Some("docker".into()),
+        user: String::new(),
+        working_dir: String::new(),
+        volumes: vec![],
+        stop_signal: Some("SIGRTMIN+3".into()),
+        os: Probed::Ok(Some(OsRelease {
+            source: "/usr/lib/os-release".into(),
+            id: Some("debian".into()),
+            version_id: Some("12".into()),
+            version_codename: Some("bookworm".into()),
+            pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+        })),
+        init: Some("/usr/lib/systemd/systemd".into()),
+        pid1: Probed::Ok(Pid1Facts {
+            argv: vec!["/sbin/init".into()],
+            command: Some("/sbin/init".into()),
+            resolved: Some("/usr/lib/systemd/systemd".into()),
+            kind: Pid1Kind::Systemd,
+            links: vec![
+                LinkHop {
+                    link: "/sbin".into(),
+                    target: "usr/sbin".into(),
+                },
+                LinkHop {
+                    link: "/usr/sbin/init".into(),
+                    target: "/lib/systemd/systemd".into(),
+                },
+                LinkHop {
+                    link: "/lib".into(),
+                    target: "usr/lib".into(),
+                },
+            ],
+            shell_execs: None,
+        }),
+        systemd_path: Some("/usr/lib/systemd/systemd".into()),
+        systemd: Probed::Ok(Some(SystemdVersion {
+            major: 252,
+            version: "252.39-1~deb12u2".into(),
+            source: VersionSource::ElfNeeded,
+            version_from: Some("binary-string".into()),
+        })),
+        link_findings: vec![],
+        notes: vec![],
+    }
+}
+
+/// `host` with `image` as its only `--image`.
+pub fn with_image(mut host: Facts, image: crate::facts::ImageFacts) -> Facts {
+    host.images = vec![image];
+    host
+}
+
+/// Mutable access to the systemd version of a test image.
+pub fn systemd_mut(img: &mut crate::facts::ImageFacts) -> &mut crate::facts::image::SystemdVersion {
+    match &mut img.systemd {
+        Probed::Ok(Some(v)) => v,
+        _ => panic!("test image has no systemd"),
+    }
 }

@@ -2,12 +2,14 @@
 
 pub mod docker;
 pub mod host;
+pub mod image;
 pub mod run;
 
 use serde::{Deserialize, Serialize};
 
 pub use docker::{DockerFacts, DockerProbe};
 pub use host::HostFacts;
+pub use image::ImageFacts;
 
 /// The whole input of the checks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -22,6 +24,9 @@ pub struct Facts {
     /// The run line given to `lint`; absent otherwise (the run checks skip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<run::RunFacts>,
+    /// One per `--image`, in the order given.
+    #[serde(default)]
+    pub images: Vec<ImageFacts>,
 }
 
 /// A probed value, or why the probe could not produce it.

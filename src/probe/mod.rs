@@ -3,6 +3,7 @@
 
 pub mod docker;
 pub mod host;
+pub mod image;
 pub mod root;
 pub mod systemd_lib;
 
@@ -27,6 +28,7 @@ pub fn probe_with_docker(root: &HostRoot, opts: &docker::Options) -> Facts {
             docker,
             docker_probe: Some(docker_probe),
             run: None,
+            images: Vec::new(),
         }
     })
 }

@@ -1,0 +1,83 @@
+use crate::checks::image::{each_image, systemd_of};
+use crate::checks::{Check, Outcome};
+use crate::facts::image::ImageFacts;
+use crate::facts::Facts;
+
+pub static CHECK: Check = Check {
+    id: "image.user",
+    title: "runs as root",
+    explain:
+        "Config.User sets the uid of PID 1. systemd is the system manager only as root (uid 0 \
+in the container, which may be mapped under user namespaces): it mounts the API filesystems and \
+manages cgroups. With a USER other than root it cannot be the system manager (exact error \
+UNCONFIRMED). Services can still drop privileges in their units.",
+    sources: &[
+        "systemd src/core/main.c (system manager as PID 1, root)",
+        "Dockerfile reference USER; docker run --user",
+    ],
+    run,
+};
+
+fn run(facts: &Facts) -> Outcome {
+    each_image(facts, |img, _| judge(img))
+}
+
+/// `""`, `root`, `0`, `0:0`, `root:root`, `0:wheel`.
+pub fn is_root(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("");
+    matches!(name, "" | "root") || name.parse::<u32>() == Ok(0)
+}
+
+fn judge(img: &ImageFacts) -> Outcome {
+    match systemd_of(img) {
+        Err(o) => return o,
+        Ok(None) if img.systemd_path.is_none() => return Outcome::skip("no systemd in the image"),
+        Ok(_) => {}
+    }
+    if is_root(&img.user) {
+        let shown = if img.user.is_empty() {
+            "root (default)"
+        } else {
+            &img.user
+        };
+        return Outcome::pass(format!("User {shown}"));
+    }
+    Outcome::fail(format!(
+        "User {}: systemd cannot be the system manager as a non-root user",
+        img.user
+    ))
+    .fix(
+        "Run PID 1 as root (the services can still run as other users through their units).",
+        &["USER root", "docker run --user 0 ..."],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testing::{bookworm_image, unified_host, with_image};
+    use crate::checks::Status;
+
+    #[test]
+    fn table() {
+        let cases = [
+            ("", Status::Pass),
+            ("root", Status::Pass),
+            ("0:0", Status::Pass),
+            ("root:wheel", Status::Pass),
+            ("1000", Status::Fail),
+            ("app:app", Status::Fail),
+            ("00", Status::Pass),
+            ("10", Status::Fail),
+        ];
+        for (user, want) in cases {
+            let mut img = bookworm_image();
+            img.user = user.into();
+            assert_eq!(
+                run(&with_image(unified_host(), img)).status,
+                want,
+                "{user:?}"
+            );
+        }
+    }
+}

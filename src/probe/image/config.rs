@@ -1,0 +1,85 @@
+//! The image's config as the Engine reports it (`GET /images/{name}/json`,
+//! the same JSON `docker image inspect` prints one element of).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageInspect {
+    pub id: String,
+    #[serde(default)]
+    pub config: Option<EngineConfig>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct EngineConfig {
+    #[serde(default)]
+    pub entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    pub cmd: Option<Vec<String>>,
+    #[serde(default)]
+    pub env: Option<Vec<String>>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub working_dir: Option<String>,
+    #[serde(default)]
+    pub volumes: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    pub stop_signal: Option<String>,
+}
+
+impl ImageInspect {
+    /// One image object, or the one-element array `docker image inspect` prints.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("image inspect JSON: {e}"))?;
+        let v = match v {
+            serde_json::Value::Array(mut a) if a.len() == 1 => a.remove(0),
+            v => v,
+        };
+        serde_json::from_value(v).map_err(|e| format!("image inspect JSON: {e}"))
+    }
+
+    pub fn config(&self) -> EngineConfig {
+        self.config.clone().unwrap_or_default()
+    }
+}
+
+impl EngineConfig {
+    /// The value of `NAME=` in Env (last one wins, as in execve's environ).
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .rev()
+            .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_inspect_output() {
+        // Shape of `docker image inspect sdctr-test/bookworm-systemd` (Docker 20.10).
+        let text = r#"[{"Id":"sha256:3880","RepoTags":["sdctr-test/bookworm-systemd:latest"],
+            "Config":{"Hostname":"","User":"","Env":["container=docker","PATH=/usr/bin"],
+            "Cmd":["/sbin/init"],"Entrypoint":null,"Volumes":null,"WorkingDir":"",
+            "StopSignal":"SIGRTMIN+3","Labels":{"a":"b"}}}]"#;
+        let i = ImageInspect::from_json(text).unwrap();
+        let c = i.config();
+        assert_eq!(i.id, "sha256:3880");
+        assert_eq!(c.cmd.as_deref(), Some(&["/sbin/init".to_owned()][..]));
+        assert_eq!(c.entrypoint, None);
+        assert_eq!(c.env_var("container"), Some("docker"));
+        assert_eq!(c.env_var("PATH"), Some("/usr/bin"));
+        assert_eq!(c.stop_signal.as_deref(), Some("SIGRTMIN+3"));
+        assert!(ImageInspect::from_json("{").is_err());
+    }
+}

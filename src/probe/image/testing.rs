@@ -1,0 +1,250 @@
+//! Synthetic images for tests: in-memory tars, minimal ELF files, and a
+//! reader that serves gigabytes of zeros without holding them.
+
+use std::cell::Cell;
+use std::io::{Read, Seek, SeekFrom};
+use std::rc::Rc;
+
+use super::TarFiles;
+
+/// Builds a tar in memory, entry by entry, as `tar` would lay it out.
+#[derive(Default)]
+pub struct TarBuilder {
+    parts: Vec<Part>,
+}
+
+#[derive(Clone)]
+enum Part {
+    Bytes(Vec<u8>),
+    Zeros(u64),
+}
+
+fn header(path: &str, kind: tar::EntryType, size: u64, mode: u32, link: Option<&str>) -> Vec<u8> {
+    let mut h = tar::Header::new_gnu();
+    h.set_path(path).expect("test path");
+    h.set_entry_type(kind);
+    h.set_size(size);
+    h.set_mode(mode);
+    h.set_mtime(1_700_000_000);
+    if let Some(l) = link {
+        h.set_link_name(l).expect("test link");
+    }
+    h.set_cksum();
+    h.as_bytes().to_vec()
+}
+
+fn padding(size: u64) -> u64 {
+    (512 - size % 512) % 512
+}
+
+impl TarBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn dir(mut self, path: &str) -> Self {
+        self.parts.push(Part::Bytes(header(
+            path,
+            tar::EntryType::Directory,
+            0,
+            0o755,
+            None,
+        )));
+        self
+    }
+
+    pub fn file(self, path: &str, data: &[u8]) -> Self {
+        self.file_mode(path, data, 0o644)
+    }
+
+    pub fn exe(self, path: &str, data: &[u8]) -> Self {
+        self.file_mode(path, data, 0o755)
+    }
+
+    fn file_mode(mut self, path: &str, data: &[u8], mode: u32) -> Self {
+        let mut b = header(path, tar::EntryType::Regular, data.len() as u64, mode, None);
+        b.extend_from_slice(data);
+        b.resize(b.len() + padding(data.len() as u64) as usize, 0);
+        self.parts.push(Part::Bytes(b));
+        self
+    }
+
+    /// A regular file of `size` zero bytes that is never materialised.
+    pub fn huge(mut self, path: &str, size: u64) -> Self {
+        self.parts.push(Part::Bytes(header(
+            path,
+            tar::EntryType::Regular,
+            size,
+            0o755,
+            None,
+        )));
+        self.parts.push(Part::Zeros(size + padding(size)));
+        self
+    }
+
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        self.parts.push(Part::Bytes(header(
+            path,
+            tar::EntryType::Symlink,
+            0,
+            0o777,
+            Some(target),
+        )));
+        self
+    }
+
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        self.parts.push(Part::Bytes(header(
+            path,
+            tar::EntryType::Link,
+            0,
+            0o755,
+            Some(target),
+        )));
+        self
+    }
+
+    pub fn reader(mut self) -> SpanReader {
+        self.parts.push(Part::Bytes(vec![0; 1024]));
+        SpanReader::new(self.parts)
+    }
+
+    pub fn files(self) -> TarFiles<SpanReader> {
+        TarFiles::new(self.reader()).expect("synthetic tar indexes")
+    }
+}
+
+/// Read + Seek over byte parts and zero spans; counts the bytes it served.
+pub struct SpanReader {
+    parts: Vec<(u64, Part)>,
+    len: u64,
+    pos: u64,
+    pub served: Rc<Cell<u64>>,
+}
+
+impl SpanReader {
+    fn new(parts: Vec<Part>) -> Self {
+        let mut at = 0;
+        let parts = parts
+            .into_iter()
+            .map(|p| {
+                let start = at;
+                at += match &p {
+                    Part::Bytes(b) => b.len() as u64,
+                    Part::Zeros(n) => *n,
+                };
+                (start, p)
+            })
+            .collect();
+        SpanReader {
+            parts,
+            len: at,
+            pos: 0,
+            served: Rc::default(),
+        }
+    }
+}
+
+impl Read for SpanReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let Some((start, part)) = self
+            .parts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= self.pos)
+        else {
+            return Ok(0);
+        };
+        let off = self.pos - start;
+        let n = match part {
+            Part::Bytes(b) => {
+                let avail = b.len().saturating_sub(off as usize);
+                let n = avail.min(buf.len());
+                buf[..n].copy_from_slice(&b[off as usize..off as usize + n]);
+                n
+            }
+            Part::Zeros(z) => {
+                let n = (z - off).min(buf.len() as u64) as usize;
+                buf[..n].fill(0);
+                n
+            }
+        };
+        self.pos += n as u64;
+        self.served.set(self.served.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl Seek for SpanReader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            SeekFrom::Start(p) => p as i128,
+            SeekFrom::End(d) => self.len as i128 + d as i128,
+            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        if pos < 0 {
+            return Err(std::io::Error::other("seek before start"));
+        }
+        self.pos = (pos as u64).min(self.len);
+        Ok(self.pos)
+    }
+}
+
+/// A minimal x86-64 ELF: one PT_LOAD at 0x400000 and, with `needed`, a
+/// PT_DYNAMIC with those DT_NEEDED names; `tail` is appended (a banner).
+pub fn elf(needed: Option<&[&str]>, tail: &[u8]) -> Vec<u8> {
+    const BASE: u64 = 0x40_0000;
+    let phnum: u16 = if needed.is_some() { 2 } else { 1 };
+    let strtab_off = 64 + 56 * phnum as u64;
+    let mut strtab = vec![0u8];
+    let mut offsets = Vec::new();
+    for n in needed.unwrap_or_default() {
+        offsets.push(strtab.len() as u64);
+        strtab.extend_from_slice(n.as_bytes());
+        strtab.push(0);
+    }
+    let dyn_off = (strtab_off + strtab.len() as u64).next_multiple_of(8);
+    let mut dynamic = Vec::new();
+    let mut dyn_entry = |tag: i64, val: u64| {
+        dynamic.extend_from_slice(&tag.to_le_bytes());
+        dynamic.extend_from_slice(&val.to_le_bytes());
+    };
+    for o in &offsets {
+        dyn_entry(1, *o); // DT_NEEDED
+    }
+    dyn_entry(5, BASE + strtab_off); // DT_STRTAB
+    dyn_entry(10, strtab.len() as u64); // DT_STRSZ
+    dyn_entry(0, 0); // DT_NULL
+    let total = dyn_off + dynamic.len() as u64 + tail.len() as u64;
+
+    let mut f = Vec::new();
+    f.extend_from_slice(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0");
+    f.extend_from_slice(&3u16.to_le_bytes()); // ET_DYN
+    f.extend_from_slice(&62u16.to_le_bytes()); // EM_X86_64
+    f.extend_from_slice(&1u32.to_le_bytes());
+    f.extend_from_slice(&BASE.to_le_bytes()); // e_entry
+    f.extend_from_slice(&64u64.to_le_bytes()); // e_phoff
+    f.extend_from_slice(&0u64.to_le_bytes()); // e_shoff
+    f.extend_from_slice(&0u32.to_le_bytes());
+    for v in [64u16, 56, phnum, 64, 0, 0] {
+        f.extend_from_slice(&v.to_le_bytes());
+    }
+    let mut phdr = |ty: u32, flags: u32, off: u64, vaddr: u64, size: u64| {
+        f.extend_from_slice(&ty.to_le_bytes());
+        f.extend_from_slice(&flags.to_le_bytes());
+        for v in [off, vaddr, vaddr, size, size, 8] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+    };
+    phdr(1, 5, 0, BASE, total); // PT_LOAD
+    if needed.is_some() {
+        phdr(2, 6, dyn_off, BASE + dyn_off, dynamic.len() as u64); // PT_DYNAMIC
+    }
+    f.extend_from_slice(&strtab);
+    f.resize(dyn_off as usize, 0);
+    if needed.is_some() {
+        f.extend_from_slice(&dynamic);
+    }
+    f.extend_from_slice(tail);
+    f
+}
