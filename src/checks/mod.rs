@@ -165,6 +165,12 @@ pub fn registry() -> Vec<&'static Check> {
         &docker::userns::CHECK,
         &docker::security::CHECK,
         &docker::runtime::CHECK,
+        &image::present::CHECK,
+        &image::init::CHECK,
+        &image::systemd_version::CHECK,
+        &image::stop_signal::CHECK,
+        &image::container_env::CHECK,
+        &image::user::CHECK,
         &run::cgroup_mount::CHECK,
         &run::cgroupns::CHECK,
         &run::privileges::CHECK,
@@ -174,12 +180,6 @@ pub fn registry() -> Vec<&'static Check> {
         &run::user::CHECK,
         &run::read_only::CHECK,
         &run::security::CHECK,
-        &image::present::CHECK,
-        &image::init::CHECK,
-        &image::systemd_version::CHECK,
-        &image::stop_signal::CHECK,
-        &image::container_env::CHECK,
-        &image::user::CHECK,
     ]
 }
 
