@@ -60,8 +60,8 @@ pub struct ContainerConfig {
     pub mounts: Vec<String>,
     /// Anonymous volumes from the image's `VOLUME` (destinations), seen in the top-level `Mounts`.
     pub image_volumes: Vec<String>,
-    /// `HostConfig.Tmpfs`: destination and options.
-    pub tmpfs: Vec<(String, String)>,
+    /// `HostConfig.Tmpfs` (`--tmpfs`), sorted by target.
+    pub tmpfs: Vec<Tmpfs>,
     pub init: bool,
     pub readonly_rootfs: bool,
     pub user: String,
@@ -72,6 +72,13 @@ pub struct ContainerConfig {
     pub stop_signal: String,
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tmpfs {
+    pub target: String,
+    /// Mount options as given (`size=64m`), empty for none.
+    pub options: String,
 }
 
 /// The last lines the container printed (stdout and stderr, in order).
@@ -150,15 +157,13 @@ impl ContainerConfig {
         for v in &self.image_volumes {
             opt("volume", v);
         }
-        for (dst, o) in &self.tmpfs {
-            opt(
-                "tmpfs",
-                &if o.is_empty() {
-                    dst.clone()
-                } else {
-                    format!("{dst}:{o}")
-                },
-            );
+        for t in &self.tmpfs {
+            let value = if t.options.is_empty() {
+                t.target.clone()
+            } else {
+                format!("{}:{}", t.target, t.options)
+            };
+            opt("tmpfs", &value);
         }
         if !self.user.is_empty() {
             opt("user", &self.user);

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::client::{Client, ClientError, Endpoint, ErrorKind};
 use super::{endpoint, Options};
 use crate::facts::container::{
-    ContainerConfig, ContainerFacts, ContainerState, LogTail, SystemdState,
+    ContainerConfig, ContainerFacts, ContainerState, LogTail, SystemdState, Tmpfs,
 };
 
 /// Inspect answers are a few KiB (more with many mounts or labels).
@@ -186,12 +186,15 @@ impl Inspect {
             .filter(|m| m.r#type == "volume" && !given.contains(&m.destination))
             .map(|m| m.destination.clone())
             .collect();
-        let mut tmpfs: Vec<(String, String)> = h
+        let mut tmpfs: Vec<Tmpfs> = h
             .tmpfs
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| Tmpfs {
+                target: k.clone(),
+                options: v.clone(),
+            })
             .collect();
-        tmpfs.sort();
+        tmpfs.sort_by(|a, b| a.target.cmp(&b.target));
         ContainerFacts {
             reference: reference.to_owned(),
             id: self.id.clone(),
@@ -561,13 +564,8 @@ mod tests {
         assert_eq!(f.config.binds, ["/sys/fs/cgroup:/sys/fs/cgroup:ro"]);
         assert_eq!(f.config.env_container.as_deref(), Some("docker"));
         assert!(f.config.cap_add.is_empty());
-        assert_eq!(
-            f.config.tmpfs,
-            [
-                ("/run".to_owned(), String::new()),
-                ("/tmp".into(), String::new())
-            ]
-        );
+        let t: Vec<&str> = f.config.tmpfs.iter().map(|t| t.target.as_str()).collect();
+        assert_eq!(t, ["/run", "/tmp"]);
     }
 
     #[test]
