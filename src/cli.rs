@@ -103,6 +103,13 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
         line: Vec<String>,
     },
+    /// Judge an existing container: its settings (as the run checks judge a
+    /// `lint` line), its state, and what systemd printed or says inside it.
+    Container {
+        /// The container's name or id.
+        #[arg(value_name = "NAME|ID")]
+        reference: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -195,6 +202,13 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         }
         _ => None,
     };
+    let container = match &cli.command {
+        Some(Command::Container { reference }) => Some(reference.clone()),
+        _ => None,
+    };
+    if container.is_some() && (cli.facts.is_some() || cli.no_docker) {
+        return Err("container asks the Docker daemon: it cannot be used with --facts or --no-docker (replay a saved `container --json` with --facts FILE alone)".into());
+    }
     let mut facts = match &cli.facts {
         Some(path) => load_facts(path)?,
         None => probe::probe_with_docker(
@@ -212,6 +226,9 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         }
         facts.run = Some(run);
     }
+    if let Some(reference) = &container {
+        attach_container(&mut facts, &cli, reference)?;
+    }
     let findings = checks::run(&facts, &selection);
     let recipe = facts
         .run
@@ -227,11 +244,36 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         let mut out = human::render(&findings, cli.strict, style);
         if let Some(r) = &recipe {
             out.push_str(&crate::run::recipe::render_human(&findings, r.as_ref()));
+            if container.is_some() && r.is_some() {
+                out.push_str("  (made from the container's settings that matter to systemd: add its ports, networks, env and other options)\n");
+            }
         }
         out
     };
     print(&out);
     Ok(Verdict::of(&findings, cli.strict).exit_code())
+}
+
+/// `container NAME|ID`: the container's facts, and its settings as the run
+/// line the run checks judge. A missing container is a usage error.
+fn attach_container(facts: &mut Facts, cli: &Cli, reference: &str) -> Result<(), String> {
+    let opts = probe::docker::Options {
+        host: cli.docker_host.clone(),
+        timeout: std::time::Duration::from_secs_f64(cli.timeout),
+        skip: false,
+    };
+    let mut c = probe::docker::container::probe(&opts, reference)?;
+    match crate::facts::run::RunFacts::from_container(&c) {
+        Ok(mut run) => {
+            if let Some(d) = &facts.docker {
+                crate::run::context::from_docker(&mut run.context, d);
+            }
+            facts.run = Some(run);
+        }
+        Err(e) => c.run_line_error = Some(e.to_string()),
+    }
+    facts.container = Some(c);
+    Ok(())
 }
 
 fn load_facts(path: &PathBuf) -> Result<Facts, String> {

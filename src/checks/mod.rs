@@ -3,6 +3,7 @@
 //! Adding a check: one file with a `pub static CHECK: Check` and its table
 //! test, plus one line in [`registry`].
 
+pub mod container;
 pub mod docker;
 pub mod host;
 pub mod image;
@@ -180,6 +181,8 @@ pub fn registry() -> Vec<&'static Check> {
         &run::user::CHECK,
         &run::read_only::CHECK,
         &run::security::CHECK,
+        &container::state::CHECK,
+        &container::logs::CHECK,
     ]
 }
 

@@ -55,6 +55,7 @@ pub fn unified_host() -> Facts {
         },
         docker: None,
         docker_probe: None,
+        container: None,
         run: None,
         images: vec![],
     }

@@ -12,7 +12,21 @@ pub struct Pattern {
     pub source: &'static str,
 }
 
+/// Ordered: the first pattern a line matches explains it, so a specific
+/// needle comes before the general one it contains.
 pub const PATTERNS: &[Pattern] = &[
+    Pattern {
+        needle: "Failed to create /docker/",
+        cause: "cgroup v1/hybrid without a bind of /sys/fs/cgroup: the container shares the host's cgroup namespace, so /proc/self/cgroup names /docker/<id>, but Docker mounted only the container's own cgroups, where that path does not exist",
+        fix: "add -v /sys/fs/cgroup:/sys/fs/cgroup:ro (the v1 recipe)",
+        source: "seen on the development VM (systemd 252/247/257, hybrid host, Docker 20.10): Failed to create /docker/<id>/init.scope control group: No such file or directory",
+    },
+    Pattern {
+        needle: "Failed to mount tmpfs at /run/lock",
+        cause: "systemd <= 252 mounts its own tmpfs on /run/lock, which an unprivileged container may not do",
+        fix: "add --tmpfs /run/lock (with --tmpfs /run --tmpfs /tmp)",
+        source: "seen on the development VM (systemd 252 and 247, unprivileged): Failed to mount tmpfs at /run/lock: Operation not permitted",
+    },
     Pattern {
         needle: "Failed to create /init.scope control group: Read-only file system",
         cause: "the container's /sys/fs/cgroup is read-only (a :ro bind, or an unprivileged container on cgroup v2)",
@@ -77,7 +91,7 @@ pub const PATTERNS: &[Pattern] = &[
         needle: "Couldn't find an alternative telinit implementation to spawn",
         cause: "systemd was started but is not PID 1 (--init or a wrapper made another process PID 1)",
         fix: "drop --init and any wrapper: systemd must be PID 1",
-        source: "krallin/tini#175",
+        source: "krallin/tini#175; seen on the development VM with --init (systemd 252): Couldn't find an alternative telinit implementation to spawn.",
     },
     Pattern {
         needle: "unable to apply caps: operation not permitted",
@@ -97,6 +111,18 @@ pub const PATTERNS: &[Pattern] = &[
         fix: "install systemd-sysv in the image, or run /lib/systemd/systemd directly",
         source: "LewisGaul/systemd-containers README",
     },
+    Pattern {
+        needle: "executable file not found in $PATH",
+        cause: "the command is not in the image (for systemctl: the image has no systemd)",
+        fix: "install systemd in the image (Debian/Ubuntu: apt-get install -y systemd systemd-sysv) and make it the command (CMD [\"/sbin/init\"])",
+        source: "seen on the development VM (docker exec C systemctl in an image without systemd)",
+    },
+    Pattern {
+        needle: "Failed to connect to bus",
+        cause: "no systemd manager answers in the container: PID 1 is not systemd, or it has not started its bus yet",
+        fix: "make systemd PID 1 (CMD [\"/sbin/init\"], no --init); if it is, wait for the boot and ask again",
+        source: "systemd src/systemctl (bus connection); seen on the development VM right after docker run",
+    },
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -107,22 +133,26 @@ pub struct Diagnosis {
     pub source: String,
 }
 
-/// Every known failure found in a log tail, in log order, one per pattern.
+/// Every known failure found in a log tail, in log order: a line is
+/// explained by the first pattern it matches, a pattern is reported once.
 pub fn diagnose(log: &str) -> Vec<Diagnosis> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for line in log.lines() {
-        for (i, p) in PATTERNS.iter().enumerate() {
-            if !seen.contains(&i) && line.contains(p.needle) {
-                seen.push(i);
-                out.push(Diagnosis {
-                    line: line.trim().to_owned(),
-                    cause: p.cause.to_owned(),
-                    fix: p.fix.to_owned(),
-                    source: p.source.to_owned(),
-                });
-            }
+        let Some(i) = PATTERNS.iter().position(|p| line.contains(p.needle)) else {
+            continue;
+        };
+        if seen.contains(&i) {
+            continue;
         }
+        seen.push(i);
+        let p = &PATTERNS[i];
+        out.push(Diagnosis {
+            line: line.trim().to_owned(),
+            cause: p.cause.to_owned(),
+            fix: p.fix.to_owned(),
+            source: p.source.to_owned(),
+        });
     }
     out
 }
@@ -143,6 +173,38 @@ Exiting PID 1...\n";
         let d = diagnose(log);
         assert_eq!(d.len(), 2);
         assert!(d[0].fix.contains("--privileged"));
+    }
+
+    #[test]
+    fn lines_seen_on_this_machine() {
+        // Real tails (escapes removed) of cells of tests/truth_matrix.rs.
+        let cases: &[(&str, &str)] = &[
+            (
+                "Failed to mount tmpfs at /run/lock: Operation not permitted\n[!!!!!!] Failed to mount API filesystems.\nExiting PID 1...",
+                "--tmpfs /run/lock",
+            ),
+            (
+                "Failed to create /docker/34e8ece603c9/init.scope control group: No such file or directory\nFailed to allocate manager object: No such file or directory",
+                "-v /sys/fs/cgroup:/sys/fs/cgroup:ro",
+            ),
+            (
+                "Couldn't find an alternative telinit implementation to spawn.",
+                "drop --init",
+            ),
+            (
+                "Failed to mount tmpfs at /run: Operation not permitted\n[!!!!!!] Failed to mount API filesystems.",
+                "--tmpfs /run --tmpfs /run/lock",
+            ),
+            (
+                "OCI runtime exec failed: exec failed: unable to start container process: exec: \"systemctl\": executable file not found in $PATH: unknown",
+                "install systemd",
+            ),
+        ];
+        for (log, fix) in cases {
+            let d = diagnose(log);
+            assert!(!d.is_empty(), "{log}");
+            assert!(d[0].fix.contains(fix), "{log}: {}", d[0].fix);
+        }
     }
 
     #[test]

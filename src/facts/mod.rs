@@ -1,5 +1,6 @@
 //! Everything the probes learned: plain serde structs, serialisable and replayable.
 
+pub mod container;
 pub mod docker;
 pub mod host;
 pub mod image;
@@ -21,7 +22,11 @@ pub struct Facts {
     /// How the docker probe went; null in facts files older than the docker probe.
     #[serde(default)]
     pub docker_probe: Option<DockerProbe>,
-    /// The run line given to `lint`; absent otherwise (the run checks skip).
+    /// The container given to `container NAME|ID`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<container::ContainerFacts>,
+    /// The run line given to `lint` (or made from the container's settings);
+    /// absent otherwise (the run checks skip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<run::RunFacts>,
     /// One per `--image`, in the order given.

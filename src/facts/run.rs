@@ -203,3 +203,19 @@ pub fn same_cap(given: &str, cap: &str) -> bool {
     };
     norm(given) == norm(cap)
 }
+
+impl RunFacts {
+    /// The run facts of an existing container: its settings as the `docker run`
+    /// line that makes them, parsed like a `lint` line so the same checks judge it.
+    pub fn from_container(
+        c: &super::container::ContainerFacts,
+    ) -> Result<RunFacts, crate::run::parse::ParseError> {
+        let argv = c.config.run_argv(&c.name);
+        let spec = crate::run::parse::parse(&argv)?;
+        Ok(RunFacts {
+            argv,
+            spec,
+            context: RunContext::default(),
+        })
+    }
+}

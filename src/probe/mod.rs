@@ -27,6 +27,7 @@ pub fn probe_with_docker(root: &HostRoot, opts: &docker::Options) -> Facts {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             docker,
             docker_probe: Some(docker_probe),
+            container: None,
             run: None,
             images: Vec::new(),
         }

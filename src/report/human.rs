@@ -61,6 +61,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("docker", "Docker daemon"),
     ("image", "Image"),
     ("run", "Run recipe"),
+    ("container", "Container"),
 ];
 
 pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {

@@ -1,5 +1,5 @@
 use super::{engine_major, setup, Setup};
-use crate::checks::{Check, Outcome};
+use crate::checks::{Check, Outcome, Status};
 use crate::facts::host::CgroupMode;
 use crate::facts::run::Mount;
 use crate::facts::Facts;
@@ -38,7 +38,7 @@ fn run(facts: &Facts) -> Outcome {
     let binds: Vec<&Mount> = s.spec.cgroup_binds().collect();
     let o = match s.mode {
         CgroupMode::Unified => unified(&s, &binds),
-        _ => v1(&s, &binds),
+        _ => host_side_effects(&s, &binds, v1(&s, &binds)),
     };
     o.evidence(format!("cgroup layout: {}", s.mode_from))
         .evidence_all(binds.iter().map(|m| describe(m)))
@@ -186,6 +186,52 @@ fn v1(s: &Setup, binds: &[&Mount]) -> Outcome {
     }
 }
 
+/// On v1/hybrid the whole-tree bind hands the container the host's own
+/// /sys/fs/cgroup tmpfs (the same superblock), and systemd's v1 mount setup
+/// writes to it. Seen here with a scratch copy of the host's layout (a fresh
+/// tmpfs with the hierarchies bound in, bound as /sys/fs/cgroup), systemd 252,
+/// Docker 20.10; tests/truth_matrix.rs records the host's line around every cell.
+fn host_side_effects(s: &Setup, binds: &[&Mount], o: Outcome) -> Outcome {
+    let Some(bind) = binds.iter().rev().find(|m| m.is_whole_cgroupfs()) else {
+        return o;
+    };
+    // systemd's mount_cgroup_controllers() ends with a remount of /sys/fs/cgroup
+    // (MS_REMOUNT|MS_RDONLY, "mode=755,size=4m,nr_inodes=1k"): with CAP_SYS_ADMIN
+    // it succeeds, and a remount changes the superblock the host shares.
+    let sys_admin = (s.privileged
+        || (s.spec.cap_added("SYS_ADMIN") && !s.spec.cap_dropped("SYS_ADMIN")))
+        && !s.userns_remap
+        && !s.sysbox
+        && (s.ctx.apparmor != Some(true) || s.spec.security("apparmor") == Some("unconfined"));
+    let mut o = o;
+    let mut effects = Vec::new();
+    if sys_admin {
+        effects.push("systemd (it has CAP_SYS_ADMIN here) remounts that tmpfs read-only with size=4m,nr_inodes=1k, which changes the host's own /sys/fs/cgroup");
+        o = o
+            .evidence("seen here: the tmpfs bound as /sys/fs/cgroup went from `rw,mode=755` to `ro,size=4096k,nr_inodes=1024,mode=755` (host side) after systemd 252 booted with --cap-add SYS_ADMIN and the :ro bind, and with the :rw bind")
+            .evidence("hosts whose own systemd mounted /sys/fs/cgroup already have it that way; hosts whose PID 1 is not systemd (this VM: process_api) do not");
+    }
+    if !bind.read_only {
+        effects.push("with the :rw bind systemd also creates its controller directories and links in the host's /sys/fs/cgroup");
+        o = o.evidence("seen here (systemd 252, --cgroupns=host, :rw bind): cpu,cpuacct, hugetlb, net_cls,net_prio, perf_event and the links net_cls, net_prio appeared in the host's /sys/fs/cgroup");
+    }
+    if effects.is_empty() {
+        return o;
+    }
+    if o.status == Status::Pass {
+        o.status = Status::Warn;
+    }
+    o.message = format!(
+        "{}; the bind shares the host's /sys/fs/cgroup tmpfs: {}",
+        o.message,
+        effects.join("; ")
+    );
+    if o.remediation.is_none() {
+        o = o.fix("Use the :ro bind without CAP_SYS_ADMIN or --privileged (the v1 recipe), or move the host to cgroup v2.", &[]);
+    }
+    o
+}
+
 fn rro_fail(s: &Setup, by: &str) -> Outcome {
     Outcome::fail(format!(
         "{by} makes the :ro bind of /sys/fs/cgroup recursively read-only on {}: the hierarchies below are read-only too, systemd cannot create init.scope",
@@ -262,6 +308,50 @@ mod tests {
         }
         let o = run(&with_line(hybrid_host(), V1));
         assert!(o.message.contains("host's cgroup tree"), "{}", o.message);
+    }
+
+    #[test]
+    fn host_tmpfs_side_effects_on_v1() {
+        // (line, status, the message names the remount, the message names created dirs)
+        let cases = [
+            (V1, Status::Warn, false, false),
+            (HOSTNS, Status::Warn, false, true),
+            ("docker run --cap-add SYS_ADMIN --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG", Status::Warn, true, false),
+            ("docker run --cap-add SYS_ADMIN --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw IMG", Status::Warn, true, true),
+            ("docker run --cap-add ALL --cap-drop SYS_ADMIN -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG", Status::Warn, false, false),
+            // Docker mounts a tmpfs of the container's own: nothing shared.
+            ("docker run --privileged --tmpfs /run IMG", Status::Fail, false, false),
+        ];
+        for (line, want, remount, dirs) in cases {
+            let o = run(&with_line(hybrid_host(), line));
+            assert_eq!(o.status, want, "{line}: {}", o.message);
+            assert_eq!(
+                o.message.contains("remounts that tmpfs read-only"),
+                remount,
+                "{line}: {}",
+                o.message
+            );
+            assert_eq!(
+                o.message.contains("controller directories"),
+                dirs,
+                "{line}: {}",
+                o.message
+            );
+        }
+        // AppArmor's docker-default profile denies mount: no remount.
+        let mut f = hybrid_host();
+        with_line_ctx(
+            &mut f,
+            "docker run --cap-add SYS_ADMIN -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+            ctx(|c| c.apparmor = Some(true)),
+        );
+        assert!(!run(&f).message.contains("remounts"));
+        // cgroup v2 has no such tmpfs.
+        let o = run(&with_line(
+            unified_host(),
+            "docker run --privileged --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw IMG",
+        ));
+        assert!(!o.message.contains("remounts"), "{}", o.message);
     }
 
     #[test]

@@ -63,12 +63,21 @@ fn run(facts: &Facts) -> Outcome {
             .evidence("systemd 252 (seen here): Failed to mount tmpfs at /run/lock: Operation not permitted")
             .evidence("systemd: [!!!!!!] Failed to mount API filesystems.")
             .fix_owned(fix, vec![]),
-            Some(v) => Outcome::pass(format!(
-                "/run is tmpfs; /run/lock is not, which systemd {v} (> 252) does not need"
-            )),
-            None => Outcome::warn(
-                "no tmpfs on /run/lock: unprivileged systemd <= 252 needs it (the image's systemd version is not known here)",
+            // Not a pass: tests/truth_matrix.rs saw systemd 257 boot `degraded`
+            // with this line, run-lock.mount failed.
+            Some(v) => Outcome::warn(format!(
+                "no tmpfs on /run/lock: systemd {v} (> 252) boots without it, but its run-lock.mount fails and the system is degraded"
+            ))
+            .evidence("seen here: systemd 257 with --tmpfs /run --tmpfs /tmp: `systemctl --failed` lists run-lock.mount, is-system-running says degraded")
+            .fix_owned(fix, vec![]),
+            // Judged as failing while the version is unknown: tests/truth_matrix.rs
+            // saw this line (/run, /tmp, no /run/lock) stop systemd 247 and 252
+            // ("Failed to mount tmpfs at /run/lock") and boot only 257; the
+            // extra --tmpfs /run/lock costs nothing on newer systemd (257 boots with it).
+            None => Outcome::fail(
+                "no tmpfs on /run/lock: unprivileged systemd <= 252 stops booting without it (the image's systemd version is not known here; > 252 does not need it)",
             )
+            .evidence("seen here: systemd 247 and 252 stop with `Failed to mount tmpfs at /run/lock: Operation not permitted`; 257 boots either way")
             .fix_owned(fix, vec![]),
         };
     }
@@ -89,7 +98,7 @@ mod tests {
         let cases = [
             ("docker run IMG", Status::Fail),
             ("docker run --privileged IMG", Status::Pass),
-            ("docker run --tmpfs /run IMG", Status::Warn),
+            ("docker run --tmpfs /run IMG", Status::Fail),
             (
                 "docker run --tmpfs /run --tmpfs /run/lock IMG",
                 Status::Pass,
@@ -122,8 +131,8 @@ mod tests {
         let line = "docker run --tmpfs /run IMG";
         for (v, want) in [
             (Some(249), Status::Fail),
-            (Some(255), Status::Pass),
-            (None, Status::Warn),
+            (Some(257), Status::Warn),
+            (None, Status::Fail),
         ] {
             let mut f = unified_host();
             with_line_ctx(&mut f, line, ctx(|c| c.image_systemd_major = v));

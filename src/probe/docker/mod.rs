@@ -3,6 +3,7 @@
 //! where the socket is local, read the serving process's capability bounding set.
 
 pub mod client;
+pub mod container;
 pub mod endpoint;
 pub mod engine;
 

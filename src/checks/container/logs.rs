@@ -1,0 +1,122 @@
+use super::{capital, container, label};
+use crate::checks::{Check, Outcome};
+use crate::diagnose::systemd_logs::diagnose;
+use crate::facts::{Facts, Probed};
+
+/// How many of the last lines are shown when no known failure is among them.
+const SHOWN: usize = 8;
+
+pub static CHECK: Check = Check {
+    id: "container.logs",
+    title: "what systemd printed before it stopped",
+    explain: "For a container that is not running: the last 200 lines of GET /containers/{id}/logs \
+(stdout and stderr, demultiplexed when the container has no tty, colours removed), matched against \
+the known systemd boot failures (sdctr-doctor's table, each with its cause, fix and source). systemd \
+writes its boot messages to the console only: a container started without -t has empty logs \
+(seen on the development VM with systemd 247, 252 and 257), so the doctor says so and suggests -t.",
+    sources: &[
+        "Docker Engine API: ContainerLogs (stream format, 8-byte frame headers without a tty)",
+        "src/diagnose/systemd_logs.rs (the failure table and each line's source)",
+    ],
+    run,
+};
+
+fn run(facts: &Facts) -> Outcome {
+    let c = match container(facts) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let who = label(c);
+    let tail = match &c.logs {
+        None if c.state.running => {
+            return Outcome::skip(format!(
+                "{who} is running: systemd itself was asked (container.state)"
+            ))
+        }
+        None => return Outcome::skip(format!("{who}: logs were not read")),
+        Some(Probed::Err(e)) => {
+            return Outcome::error(format!("cannot read the logs of {who}: {}", e.error))
+        }
+        Some(Probed::Ok(t)) => t,
+    };
+    let found = diagnose(&tail.lines.join("\n"));
+    if !found.is_empty() {
+        let first = &found[0];
+        let mut o = Outcome::fail(format!("{who}: systemd stopped: {}", first.cause));
+        for d in &found {
+            o = o.evidence(format!("log: {}", d.line));
+            o = o.evidence(format!("  cause: {} ({})", d.cause, d.source));
+        }
+        // The first known line is the cause; the ones after it are its consequences.
+        return o.fix_owned(format!("{}.", capital(&first.fix)), vec![]);
+    }
+    if tail.lines.is_empty() {
+        if !c.config.tty {
+            return Outcome::warn(format!(
+                "{who} printed nothing: systemd writes its boot messages to the console only, and the container has no tty, so docker logs stays empty"
+            ))
+            .fix_owned(
+                "Run it again with -t (docker run -t ...) and read docker logs to see why systemd stopped.",
+                vec![],
+            );
+        }
+        return Outcome::warn(format!(
+            "{who} printed nothing (PID 1 exited before writing anything)"
+        ));
+    }
+    let shown = &tail.lines[tail.lines.len().saturating_sub(SHOWN)..];
+    Outcome::warn(format!(
+        "{who}: no known systemd failure in its last {} lines",
+        tail.lines.len()
+    ))
+    .evidence_all(shown.iter().map(|l| format!("log: {l}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::container::testing::{exited, running};
+    use crate::checks::Status;
+
+    #[test]
+    fn table() {
+        let cases: &[(&[&str], bool, Status, &str)] = &[
+            (
+                // bookworm (systemd 252), --tmpfs /tmp --tmpfs /run -v ...:ro, seen here.
+                &[
+                    "Failed to mount tmpfs at /run/lock: Operation not permitted",
+                    "[!!!!!!] Failed to mount API filesystems.",
+                    "Exiting PID 1...",
+                ],
+                true,
+                Status::Fail,
+                "--tmpfs /run/lock",
+            ),
+            (
+                &["Couldn't find an alternative telinit implementation to spawn."],
+                true,
+                Status::Fail,
+                "Drop --init",
+            ),
+            (&[], false, Status::Warn, "-t"),
+            (
+                &["Welcome to Debian GNU/Linux 12 (bookworm)!"],
+                true,
+                Status::Warn,
+                "",
+            ),
+        ];
+        for (lines, tty, want, fix) in cases {
+            let o = run(&exited(lines, *tty));
+            assert_eq!(o.status, *want, "{lines:?}: {}", o.message);
+            if !fix.is_empty() {
+                assert!(o.remediation.unwrap().text.contains(fix), "{lines:?}");
+            }
+        }
+        assert_eq!(run(&running("running", &[])).status, Status::Skip);
+        assert_eq!(
+            run(&crate::checks::testing::hybrid_host()).status,
+            Status::Skip
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! What `GET /containers/{id}/json`, its logs and two `systemctl` execs told
+//! about one existing container (`sdctr-doctor container NAME|ID`).
+
+use serde::{Deserialize, Serialize};
+
+use super::Probed;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContainerFacts {
+    /// The name or id as given on the command line.
+    pub reference: String,
+    pub id: String,
+    /// Without Docker's leading `/`.
+    pub name: String,
+    pub state: ContainerState,
+    /// The settings that matter for systemd, as the daemon reported them.
+    pub config: ContainerConfig,
+    /// Set when the container is not running: the tail of its output.
+    #[serde(default)]
+    pub logs: Option<Probed<LogTail>>,
+    /// Set when the container is running: what systemd inside says.
+    #[serde(default)]
+    pub systemd: Option<Probed<SystemdState>>,
+    /// Why the settings could not be turned into a run line (the run checks then skip).
+    #[serde(default)]
+    pub run_line_error: Option<String>,
+}
+
+/// `State` of the inspect answer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContainerState {
+    /// `created`, `running`, `paused`, `restarting`, `removing`, `exited`, `dead`.
+    pub status: String,
+    pub running: bool,
+    pub exit_code: i64,
+    /// The daemon's error when the container could not start (e.g. the OCI runtime's).
+    pub error: String,
+    pub oom_killed: bool,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+/// HostConfig and Config fields the run checks judge, plus where PID 1 comes from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ContainerConfig {
+    /// `Config.Image`: the image as the user named it.
+    pub image: String,
+    /// `Image`: the image id.
+    pub image_id: String,
+    pub tty: bool,
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub security_opt: Vec<String>,
+    pub cgroupns_mode: String,
+    pub cgroup_parent: String,
+    /// `HostConfig.Binds`, as `src:dst[:opts]`.
+    pub binds: Vec<String>,
+    /// `HostConfig.Mounts` (`--mount`), rendered as its `--mount` value.
+    pub mounts: Vec<String>,
+    /// Anonymous volumes from the image's `VOLUME` (destinations), seen in the top-level `Mounts`.
+    pub image_volumes: Vec<String>,
+    /// `HostConfig.Tmpfs` (`--tmpfs`), sorted by target.
+    pub tmpfs: Vec<Tmpfs>,
+    pub init: bool,
+    pub readonly_rootfs: bool,
+    pub user: String,
+    pub userns_mode: String,
+    pub runtime: String,
+    /// The value of `container=` in `Config.Env` (no other variable is kept).
+    pub env_container: Option<String>,
+    pub stop_signal: String,
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Tmpfs {
+    pub target: String,
+    /// Mount options as given (`size=64m`), empty for none.
+    pub options: String,
+}
+
+/// The last lines the container printed (stdout and stderr, in order).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LogTail {
+    /// At most the last 200 lines, terminal escapes removed, each cut at 1000 characters.
+    pub lines: Vec<String>,
+    /// The answer was longer than the doctor reads; only its start was kept.
+    pub truncated: bool,
+}
+
+/// `systemctl is-system-running` and `systemctl --failed` run inside the container.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct SystemdState {
+    /// What `systemctl is-system-running` printed (`running`, `degraded`, ...),
+    /// or its error output when it printed no state.
+    pub system_state: String,
+    /// The exec's exit code; `None` when the daemon did not tell.
+    pub exit_code: Option<i64>,
+    /// Unit names from `systemctl --failed --no-legend --plain`.
+    pub failed_units: Vec<String>,
+}
+
+impl SystemdState {
+    /// The states `systemctl is-system-running` documents.
+    pub fn known_state(&self) -> Option<&str> {
+        let s = self.system_state.trim();
+        [
+            "initializing",
+            "starting",
+            "running",
+            "degraded",
+            "maintenance",
+            "stopping",
+            "offline",
+            "unknown",
+        ]
+        .into_iter()
+        .find(|k| *k == s)
+    }
+}
+
+impl ContainerConfig {
+    /// The `docker run` line that makes a container with these settings
+    /// (only what systemd cares about; ports, networks and other env are left out).
+    pub fn run_argv(&self, name: &str) -> Vec<String> {
+        let mut a: Vec<String> = vec!["docker".into(), "run".into(), "-d".into()];
+        let mut opt = |name: &str, value: &str| {
+            a.push(format!("--{name}"));
+            a.push(value.to_owned());
+        };
+        if !name.is_empty() {
+            opt("name", name);
+        }
+        for c in &self.cap_add {
+            opt("cap-add", c);
+        }
+        for c in &self.cap_drop {
+            opt("cap-drop", c);
+        }
+        for s in &self.security_opt {
+            opt("security-opt", s);
+        }
+        if !self.cgroupns_mode.is_empty() {
+            opt("cgroupns", &self.cgroupns_mode);
+        }
+        if !self.cgroup_parent.is_empty() {
+            opt("cgroup-parent", &self.cgroup_parent);
+        }
+        for b in &self.binds {
+            opt("volume", b);
+        }
+        for m in &self.mounts {
+            opt("mount", m);
+        }
+        for v in &self.image_volumes {
+            opt("volume", v);
+        }
+        for t in &self.tmpfs {
+            let value = if t.options.is_empty() {
+                t.target.clone()
+            } else {
+                format!("{}:{}", t.target, t.options)
+            };
+            opt("tmpfs", &value);
+        }
+        if !self.user.is_empty() {
+            opt("user", &self.user);
+        }
+        if !self.userns_mode.is_empty() {
+            opt("userns", &self.userns_mode);
+        }
+        if !self.runtime.is_empty() && self.runtime != "runc" {
+            opt("runtime", &self.runtime);
+        }
+        if let Some(v) = &self.env_container {
+            opt("env", &format!("container={v}"));
+        }
+        if !self.stop_signal.is_empty() {
+            opt("stop-signal", &self.stop_signal);
+        }
+        if let Some(e) = self.entrypoint.first() {
+            opt("entrypoint", e);
+        }
+        for (on, flag) in [
+            (self.tty, "--tty"),
+            (self.privileged, "--privileged"),
+            (self.init, "--init"),
+            (self.readonly_rootfs, "--read-only"),
+        ] {
+            if on {
+                a.push(flag.into());
+            }
+        }
+        a.push(if self.image.is_empty() {
+            self.image_id.clone()
+        } else {
+            self.image.clone()
+        });
+        a.extend(self.entrypoint.iter().skip(1).cloned());
+        a.extend(self.cmd.iter().cloned());
+        a
+    }
+}
