@@ -233,6 +233,7 @@ pub fn bookworm_image() -> crate::facts::ImageFacts {
         })),
         link_findings: vec![],
         notes: vec![],
+        read_via: Some("layers".into()),
     }
 }
 
