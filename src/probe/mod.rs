@@ -44,12 +44,14 @@ pub fn probe_with_images(
             })
             .collect();
         let (docker, docker_probe) = docker::probe(opts);
+        let images = images.into_iter().map(join).collect();
+        docker::container::wait_if_terminating();
         Facts {
             host: join(host),
             docker,
             docker_probe: Some(docker_probe),
             run: None,
-            images: images.into_iter().map(join).collect(),
+            images,
         }
     })
 }

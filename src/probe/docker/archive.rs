@@ -16,7 +16,7 @@ use serde::Deserialize;
 use tokio::runtime::Runtime;
 
 use super::client::{Client, Streaming};
-use crate::probe::image::files::{FileKind, ImageFiles, ReadError, Stat, MAX_LIST};
+use crate::probe::image::files::{base_name, FileKind, ImageFiles, ReadError, Stat, MAX_LIST};
 
 /// Room for the tar headers (PAX records, long names) before the data.
 const HEADER_SLACK: usize = 1 << 20;
@@ -171,6 +171,61 @@ impl Read for Body<'_> {
     }
 }
 
+impl ArchiveFiles<'_> {
+    /// The daemon's stat resolves a symlink's target in the container
+    /// (`linkTarget` is the end of the chain, and a loop is a 500), so the
+    /// verbatim target comes from the tar, where it is `readlink`'s.
+    fn verbatim_link(&self, path: &str) -> Result<Option<String>, ReadError> {
+        let broken = |e: io::Error| ReadError::broken(path, e);
+        let Some(mut archive) = self.tar(path, HEADER_SLACK)? else {
+            return Ok(None);
+        };
+        let first = archive.entries().map_err(broken)?.next();
+        let Some(entry) = first else { return Ok(None) };
+        let entry = entry.map_err(broken)?;
+        Ok(link_name(&entry))
+    }
+
+    /// A link the daemon cannot stat (a loop): its entry in the parent's tar.
+    fn link_from_parent(&self, path: &str) -> Result<Option<String>, ReadError> {
+        let broken = |e: io::Error| ReadError::broken(path, e);
+        let (parent, name) = match path.rsplit_once('/') {
+            Some(("", n)) => ("/", n),
+            Some((p, n)) => (p, n),
+            None => return Ok(None),
+        };
+        let parent_base = base_name(parent);
+        let Some(mut archive) = self.tar(parent, LIST_CAP)? else {
+            return Ok(None);
+        };
+        for entry in archive.entries().map_err(broken)? {
+            let entry = entry.map_err(broken)?;
+            let p = entry.path_bytes();
+            let p = String::from_utf8_lossy(&p);
+            let comps: Vec<&str> = p
+                .split('/')
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect();
+            let hit = if parent == "/" {
+                comps == [name]
+            } else {
+                comps == [parent_base, name]
+            };
+            if hit {
+                return Ok(link_name(&entry));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn link_name<R: Read>(entry: &tar::Entry<'_, R>) -> Option<String> {
+    (entry.header().entry_type() == tar::EntryType::Symlink)
+        .then(|| entry.link_name_bytes())
+        .flatten()
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+}
+
 impl ImageFiles for ArchiveFiles<'_> {
     fn stat(&self, path: &str) -> Result<Option<Stat>, ReadError> {
         if let Some(s) = self.stats.borrow().get(path) {
@@ -189,14 +244,33 @@ impl ImageFiles for ArchiveFiles<'_> {
                 let h = r.header("x-docker-container-path-stat").ok_or_else(|| {
                     ReadError::broken(path, "HEAD archive: no X-Docker-Container-Path-Stat")
                 })?;
-                Some(parse_path_stat(h).map_err(|e| ReadError::broken(path, e))?)
+                let mut st = parse_path_stat(h).map_err(|e| ReadError::broken(path, e))?;
+                if st.kind == FileKind::Symlink {
+                    let verbatim = match self.verbatim_link(path) {
+                        Ok(Some(t)) => Some(t),
+                        _ => self.link_from_parent(path)?,
+                    };
+                    st.link_target = Some(verbatim.ok_or_else(|| {
+                        ReadError::broken(path, "the daemon did not send the link's target")
+                    })?);
+                }
+                Some(st)
             }
-            s => {
-                return Err(ReadError::broken(
-                    path,
-                    format!("HEAD archive: the daemon answered {s}"),
-                ))
-            }
+            s => match self.link_from_parent(path)? {
+                // A link whose chain the daemon could not follow (a loop).
+                Some(target) => Some(Stat {
+                    kind: FileKind::Symlink,
+                    size: target.len() as u64,
+                    mode: 0o777,
+                    link_target: Some(target),
+                }),
+                None => {
+                    return Err(ReadError::broken(
+                        path,
+                        format!("HEAD archive: the daemon answered {s}"),
+                    ))
+                }
+            },
         };
         self.stats
             .borrow_mut()

@@ -95,6 +95,14 @@ pub fn install_signal_cleanup() {
     });
 }
 
+/// Called when the probes are done: if a signal is being handled, the
+/// handler exits the process; its half-finished results must not be printed.
+pub fn wait_if_terminating() {
+    while TERMINATING.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn remove_all_registered() {
     // A create in flight would leave a container the daemon finishes later.
     let until = std::time::Instant::now() + Duration::from_secs(3);
@@ -142,7 +150,11 @@ pub async fn remove(client: &Client, name: &str) -> Result<(), ClientError> {
             64 << 10,
         )
         .await?;
-    if r.status == StatusCode::NOT_FOUND {
+    // Gone already, or being removed by the signal handler at this moment.
+    if r.status == StatusCode::NOT_FOUND
+        || (r.status == StatusCode::CONFLICT
+            && String::from_utf8_lossy(&r.body).contains("already in progress"))
+    {
         return Ok(());
     }
     r.success(&format!("DELETE /containers/{name}")).map(|_| ())
