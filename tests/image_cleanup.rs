@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+/// The two tests must not run at once: a sweep could hide the other's leak.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const IMAGE_A: &str = "sdctr-test/bookworm-systemd";
 const IMAGE_B: &str = "sdctr-test/trixie-systemd";
 
@@ -72,6 +75,7 @@ enum Stop {
 
 #[test]
 fn no_probe_container_survives_20_runs_and_signals() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     if !ready() {
         return;
     }
@@ -162,4 +166,64 @@ fn no_probe_container_survives_20_runs_and_signals() {
     for pid in pids {
         assert!(containers_of(pid).is_empty());
     }
+}
+
+/// A never-started probe container whose creator is gone is swept by the next
+/// archive run; one whose creator lives (this test) is left alone.
+#[test]
+fn leftovers_of_dead_runs_are_swept() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !ready() {
+        return;
+    }
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let host = nix::unistd::gethostname().unwrap();
+    let me = std::process::id();
+    let my_start = std::fs::read_to_string(format!("/proc/{me}/stat")).unwrap();
+    let my_start = my_start
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(19)
+        .unwrap();
+    let dead = format!("sdctr-doctor-probe-test-dead-{me}");
+    let alive = format!("sdctr-doctor-probe-test-alive-{me}");
+    for (name, pid, start) in [
+        (&dead, "4000000", "1"),
+        (&alive, &me.to_string()[..], my_start),
+    ] {
+        let (ok, out) = docker(&[
+            "create",
+            "--name",
+            name,
+            "--network",
+            "none",
+            "--entrypoint",
+            "/never",
+            "--label",
+            "sdctr-doctor.probe=1",
+            "--label",
+            &format!("sdctr-doctor.pid={pid}"),
+            "--label",
+            &format!("sdctr-doctor.start-time={start}"),
+            "--label",
+            &format!("sdctr-doctor.boot-id={}", boot.trim()),
+            "--label",
+            &format!("sdctr-doctor.hostname={}", host.to_string_lossy()),
+            IMAGE_A,
+        ]);
+        assert!(ok, "{out}");
+    }
+    let out = Command::new(assert_cmd::cargo::cargo_bin("sdctr-doctor"))
+        .args(["--json", "--image-reader", "archive", "--image", IMAGE_A])
+        .output()
+        .unwrap();
+    let exists = |n: &str| docker(&["container", "inspect", n]).0;
+    let (dead_left, alive_left) = (exists(&dead), exists(&alive));
+    let _ = docker(&["rm", "-f", &dead, &alive]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!dead_left, "not swept: {stderr}");
+    assert!(alive_left, "a live run's container was removed");
+    assert!(stderr.contains(&dead), "{stderr}");
 }
