@@ -1,5 +1,5 @@
-//! Development aid until the Engine reader is wired: the image facts of a root
-//! tarball, with the config from `docker image inspect` on stdin.
+//! Development aid: the image facts of a root tarball (no daemon needed for the
+//! files), with the config from `docker image inspect` on stdin.
 //!
 //!     docker image inspect sdctr-test/bookworm-systemd |
 //!       cargo run -q --example image-facts -- sdctr-test/bookworm-systemd \

@@ -74,7 +74,16 @@ pub struct Cli {
     #[arg(long)]
     pub no_docker: bool,
 
-    /// Bound on the daemon's answers, in seconds.
+    /// Judge this image too (repeatable). Looked up in the local daemon, never pulled, never run.
+    #[arg(long = "image", value_name = "IMG")]
+    pub images: Vec<String>,
+
+    /// How image files are read: the daemon's layer directories (root, local overlay2 or
+    /// fuse-overlayfs daemon), the archive API of a created, never started container, or auto.
+    #[arg(long, value_enum, default_value_t = ImageReaderChoice::Auto, value_name = "HOW")]
+    pub image_reader: ImageReaderChoice,
+
+    /// Bound on the daemon's answers, in seconds (each --image has its own).
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
     pub timeout: f64,
 }
@@ -116,6 +125,24 @@ pub enum Command {
 pub enum Format {
     Human,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ImageReaderChoice {
+    Auto,
+    Layers,
+    Archive,
+}
+
+impl From<ImageReaderChoice> for probe::docker::image::Reader {
+    fn from(c: ImageReaderChoice) -> Self {
+        use probe::docker::image::Reader;
+        match c {
+            ImageReaderChoice::Auto => Reader::Auto,
+            ImageReaderChoice::Layers => Reader::Layers,
+            ImageReaderChoice::Archive => Reader::Archive,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -209,20 +236,32 @@ pub fn run(cli: Cli) -> Result<i32, String> {
     if container.is_some() && (cli.facts.is_some() || cli.no_docker) {
         return Err("container asks the Docker daemon: it cannot be used with --facts or --no-docker (replay a saved `container --json` with --facts FILE alone)".into());
     }
+    // lint judges the image on its run line too.
+    let mut images = cli.images.clone();
+    if let Some(run) = &lint {
+        if !images.contains(&run.spec.image) {
+            images.push(run.spec.image.clone());
+        }
+    }
     let mut facts = match &cli.facts {
         Some(path) => load_facts(path)?,
-        None => probe::probe_with_docker(
+        None => probe::probe_with_images(
             &host_root(&cli)?,
             &probe::docker::Options {
                 host: cli.docker_host.clone(),
                 timeout: std::time::Duration::from_secs_f64(cli.timeout),
                 skip: cli.no_docker,
             },
+            &images,
+            cli.image_reader.into(),
         ),
     };
     if let Some(mut run) = lint {
         if let Some(d) = &facts.docker {
             crate::run::context::from_docker(&mut run.context, d);
+        }
+        if let Some(img) = facts.images.iter().find(|i| i.reference == run.spec.image) {
+            crate::run::context::from_image(&mut run.context, img);
         }
         facts.run = Some(run);
     }

@@ -14,7 +14,10 @@ fn every_check_id_is_documented() {
         .map(|c| c.id)
         .filter(|id| !text.contains(&format!("| `{id}` |")))
         .collect();
-    assert!(missing.is_empty(), "not in README's check table: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in README's check table: {missing:?}"
+    );
 }
 
 #[test]
@@ -22,6 +25,12 @@ fn ci_runs_the_readme_test_command() {
     let text = readme();
     let ci = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
     let command = "cargo test --locked";
-    assert!(text.contains(&format!("```sh\n{command}\n```")), "README names {command}");
-    assert!(ci.lines().any(|l| l.trim() == command), ".ci/run runs {command}");
+    assert!(
+        text.contains(&format!("```sh\n{command}\n```")),
+        "README names {command}"
+    );
+    assert!(
+        ci.lines().any(|l| l.trim() == command),
+        ".ci/run runs {command}"
+    );
 }

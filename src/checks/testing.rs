@@ -234,6 +234,7 @@ pub fn bookworm_image() -> crate::facts::ImageFacts {
         })),
         link_findings: vec![],
         notes: vec![],
+        read_via: Some("layers".into()),
     }
 }
 

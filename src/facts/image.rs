@@ -36,6 +36,11 @@ pub struct ImageFacts {
     pub link_findings: Vec<LinkFinding>,
     /// Other things worth saying (a `systemd` that is not ELF, a capped read).
     pub notes: Vec<String>,
+    /// How the files were read: `layers` (the daemon's layer directories,
+    /// directly) or `archive` (the Engine archive API on a never-started
+    /// container); absent when no file was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_via: Option<String>,
 }
 
 impl ImageFacts {
@@ -65,6 +70,7 @@ impl ImageFacts {
             systemd: Probed::error(why),
             link_findings: vec![],
             notes: vec![],
+            read_via: None,
         }
     }
 

@@ -18,18 +18,46 @@ pub fn probe_all(root: &HostRoot) -> Facts {
 /// The host probe on a thread while the docker probe waits on the daemon, so a
 /// run costs about what the daemon's `/info` costs.
 pub fn probe_with_docker(root: &HostRoot, opts: &docker::Options) -> Facts {
+    probe_with_images(root, opts, &[], docker::image::Reader::Auto)
+}
+
+/// Host, daemon and every image at once: one thread each, every image bounded
+/// by `opts.timeout` on its own.
+pub fn probe_with_images(
+    root: &HostRoot,
+    opts: &docker::Options,
+    images: &[String],
+    reader: docker::image::Reader,
+) -> Facts {
     std::thread::scope(|s| {
         let host = s.spawn(|| host::probe(root));
+        let endpoint = if images.is_empty() {
+            Err(String::new())
+        } else {
+            docker::endpoint(opts)
+        };
+        let images: Vec<_> = images
+            .iter()
+            .map(|r| {
+                let ep = endpoint.clone();
+                s.spawn(move || docker::image::probe(r, ep, opts.timeout, reader))
+            })
+            .collect();
         let (docker, docker_probe) = docker::probe(opts);
+        let images = images.into_iter().map(join).collect();
+        docker::probe_container::wait_if_terminating();
         Facts {
-            host: host
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            host: join(host),
             docker,
             docker_probe: Some(docker_probe),
             container: None,
             run: None,
-            images: Vec::new(),
+            images,
         }
     })
+}
+
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

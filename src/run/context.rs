@@ -2,6 +2,7 @@
 
 use crate::facts::docker::{DockerFacts, Engine};
 use crate::facts::run::RunContext;
+use crate::facts::ImageFacts;
 
 /// Fills what the daemon told; unknown stays `None`.
 pub fn from_docker(context: &mut RunContext, d: &DockerFacts) {
@@ -15,9 +16,32 @@ pub fn from_docker(context: &mut RunContext, d: &DockerFacts) {
     context.default_cgroupns_private = Some(d.security.cgroupns_private);
 }
 
+/// Fills what the image probe read; an image that could not be read leaves
+/// everything unknown.
+pub fn from_image(context: &mut RunContext, img: &ImageFacts) {
+    if !img.readable() {
+        return;
+    }
+    context.image_systemd_major = img.systemd.ok().and_then(|v| v.as_ref()).map(|v| v.major);
+    context.image_stop_signal = img.stop_signal.clone();
+    context.image_user = Some(img.user.clone());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_fields() {
+        let mut c = RunContext::default();
+        from_image(&mut c, &crate::checks::testing::bookworm_image());
+        assert_eq!(c.image_systemd_major, Some(252));
+        assert_eq!(c.image_stop_signal.as_deref(), Some("SIGRTMIN+3"));
+        assert_eq!(c.image_user.as_deref(), Some(""));
+        let mut c = RunContext::default();
+        from_image(&mut c, &ImageFacts::unavailable("x", false, None));
+        assert_eq!(c, RunContext::default());
+    }
 
     #[test]
     fn this_machines_daemon() {

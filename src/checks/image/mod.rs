@@ -24,14 +24,31 @@ fn rank(s: Status) -> u8 {
     }
 }
 
-/// Judge every image with `judge`, then sum up.
+/// Judge every image with `judge`, then sum up. An image the daemon could
+/// not be asked about (`--no-docker`, unreachable) is skipped with the reason.
 pub fn each_image(facts: &Facts, judge: impl Fn(&ImageFacts, &Facts) -> Outcome) -> Outcome {
     let outcomes: Vec<(&str, Outcome)> = facts
         .images
         .iter()
-        .map(|img| (img.reference.as_str(), judge(img, facts)))
+        .map(|img| {
+            let outcome = match (&img.error, daemon_unavailable(facts)) {
+                (Some(_), Some(why)) => Outcome::skip(why),
+                _ => judge(img, facts),
+            };
+            (img.reference.as_str(), outcome)
+        })
         .collect();
     combine(outcomes)
+}
+
+/// Why the daemon was not there to ask, when it was not.
+fn daemon_unavailable(facts: &Facts) -> Option<&'static str> {
+    use crate::facts::docker::ProbeOutcome;
+    match facts.docker_probe.as_ref()?.outcome {
+        ProbeOutcome::Ok => None,
+        ProbeOutcome::Skipped => Some("the daemon was not asked (--no-docker)"),
+        ProbeOutcome::Unreachable => Some("the daemon could not be asked (see docker.reachable)"),
+    }
 }
 
 fn combine(outcomes: Vec<(&str, Outcome)>) -> Outcome {
@@ -122,5 +139,20 @@ mod tests {
         let fix = o.remediation.unwrap();
         assert_eq!((fix.text.as_str(), fix.commands.len()), ("b: do x", 1));
         assert_eq!(combine(vec![]).status, Status::Skip);
+    }
+
+    #[test]
+    fn no_daemon_skips_with_the_reason() {
+        use crate::checks::testing::{unreachable, with_image};
+        let img = ImageFacts::unavailable("debian:12", false, Some("cannot connect".into()));
+        let f = with_image(unreachable("no_socket", "no such socket"), img);
+        for c in crate::checks::registry()
+            .iter()
+            .filter(|c| c.id.starts_with("image."))
+        {
+            let o = (c.run)(&f);
+            assert_eq!(o.status, Status::Skip, "{}", c.id);
+            assert!(o.message.contains("see docker.reachable"), "{}", o.message);
+        }
     }
 }

@@ -35,6 +35,9 @@ fn run(facts: &Facts) -> Outcome {
             },
             &[],
         ),
+        Some("") => Outcome::pass(format!(
+            "runs as root (the image sets no USER; from {from})"
+        )),
         Some(u) => Outcome::pass(format!("runs as `{u}` (from {from})")),
         None => Outcome::pass(
             "no --user: runs as the image's user (root unless the image sets USER; not known here)",
@@ -62,7 +65,9 @@ mod tests {
         for (line, image, want) in cases {
             let mut f = unified_host();
             with_line_ctx(&mut f, line, ctx(|c| c.image_user = image.map(Into::into)));
-            assert_eq!(run(&f).status, want, "{line} {image:?}");
+            let o = run(&f);
+            assert_eq!(o.status, want, "{line} {image:?}");
+            assert!(!o.message.contains("``"), "{}", o.message);
         }
     }
 }

@@ -2,10 +2,13 @@
 //! `/_ping`, then `/version` and `/info` concurrently, all within one deadline;
 //! where the socket is local, read the serving process's capability bounding set.
 
+pub mod archive;
 pub mod client;
 pub mod container;
 pub mod endpoint;
 pub mod engine;
+pub mod image;
+pub mod probe_container;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -114,6 +117,28 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
             (None, report)
         }
     }
+}
+
+/// Where the daemon is, as [`probe`] finds it; the error says why it cannot be asked.
+pub fn endpoint(opts: &Options) -> Result<Endpoint, String> {
+    if opts.skip {
+        return Err("the daemon was not asked (--no-docker)".into());
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let r = endpoint::resolve(
+        opts.host.as_deref(),
+        &endpoint::Env {
+            var: &endpoint::live_env,
+            home,
+        },
+    )?;
+    if r.tls {
+        return Err(format!(
+            "{} ({}) needs TLS, which is not supported yet",
+            r.host, r.source
+        ));
+    }
+    Endpoint::parse(&r.host).map_err(|e| e.message)
 }
 
 /// Asks one endpoint on a private current-thread runtime.

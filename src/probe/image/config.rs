@@ -11,6 +11,37 @@ pub struct ImageInspect {
     pub id: String,
     #[serde(default)]
     pub config: Option<EngineConfig>,
+    /// Where the daemon keeps the layers (`overlay2`: `LowerDir`, `UpperDir`).
+    #[serde(default)]
+    pub graph_driver: Option<GraphDriver>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct GraphDriver {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub data: Option<BTreeMap<String, String>>,
+}
+
+impl GraphDriver {
+    /// The image's layer directories on the daemon's host, uppermost first
+    /// (`UpperDir`, then `LowerDir`'s `:`-separated list).
+    pub fn layer_dirs(&self) -> Vec<String> {
+        let data = self.data.as_ref();
+        let get = |k: &str| data.and_then(|d| d.get(k)).filter(|v| !v.is_empty());
+        let mut dirs: Vec<String> = get("UpperDir").into_iter().cloned().collect();
+        if let Some(lower) = get("LowerDir") {
+            dirs.extend(
+                lower
+                    .split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+        dirs
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -81,5 +112,25 @@ mod tests {
         assert_eq!(c.env_var("PATH"), Some("/usr/bin"));
         assert_eq!(c.stop_signal.as_deref(), Some("SIGRTMIN+3"));
         assert!(ImageInspect::from_json("{").is_err());
+        assert_eq!(i.graph_driver, None);
+    }
+
+    #[test]
+    fn layer_dirs_uppermost_first() {
+        // GraphDriver of a two-layer image on this machine's daemon (fuse-overlayfs).
+        let text = r#"{"Id":"sha256:9d0f","GraphDriver":{"Data":{
+            "LowerDir":"/var/lib/docker/fuse-overlayfs/e1ef/diff",
+            "MergedDir":"/var/lib/docker/fuse-overlayfs/34bc/merged",
+            "UpperDir":"/var/lib/docker/fuse-overlayfs/34bc/diff",
+            "WorkDir":"/var/lib/docker/fuse-overlayfs/34bc/work"},"Name":"fuse-overlayfs"}}"#;
+        let g = ImageInspect::from_json(text).unwrap().graph_driver.unwrap();
+        assert_eq!(g.name, "fuse-overlayfs");
+        assert_eq!(
+            g.layer_dirs(),
+            [
+                "/var/lib/docker/fuse-overlayfs/34bc/diff",
+                "/var/lib/docker/fuse-overlayfs/e1ef/diff"
+            ]
+        );
     }
 }

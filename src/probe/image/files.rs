@@ -1,8 +1,8 @@
 //! Reading single files out of an image: the abstract, capped reader that the
 //! analysis runs on. Implemented over an extracted root ([`super::DirFiles`]),
-//! a tar ([`super::TarFiles`]) and, later, the Engine archive API
-//! (`HEAD`/`GET /containers/{id}/archive?path=`), whose stat header carries
-//! exactly name, size, mode and linkTarget.
+//! a tar ([`super::TarFiles`]), the daemon's layer directories
+//! ([`super::LayerFiles`]) and the Engine archive API
+//! (`crate::probe::docker::archive::ArchiveFiles`).
 
 use thiserror::Error;
 

@@ -5,15 +5,17 @@ pub mod config;
 pub mod dir;
 pub mod elf;
 pub mod files;
+pub mod layers;
 pub mod os;
 pub mod pid1;
 pub mod resolve;
 pub mod systemd;
 pub mod tar_files;
 
-pub use config::{EngineConfig, ImageInspect};
+pub use config::{EngineConfig, GraphDriver, ImageInspect};
 pub use dir::DirFiles;
 pub use files::{FileKind, ImageFiles, ReadError, Stat};
+pub use layers::LayerFiles;
 pub use tar_files::TarFiles;
 
 use crate::facts::image::{ImageFacts, Pid1Kind};

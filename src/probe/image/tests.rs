@@ -15,6 +15,7 @@ fn inspect(entrypoint: Option<&[&str]>, cmd: Option<&[&str]>) -> ImageInspect {
             stop_signal: Some("SIGRTMIN+3".into()),
             ..EngineConfig::default()
         }),
+        graph_driver: None,
     }
 }
 

@@ -1,0 +1,163 @@
+//! One `--image` against the daemon: `GET /images/{name}/json` for the
+//! config, then the files, either straight from the daemon's layer
+//! directories (root, local daemon, overlay-style driver) or through the
+//! archive API of a created, never started container. Never pulls, never
+//! starts anything. Bounded by the timeout; the container is removed on
+//! every way out (see [`super::container`]).
+
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use hyper::{Method, StatusCode};
+use tokio::runtime::Runtime;
+use tokio::time::Instant;
+
+use super::archive::{query_escape, ArchiveFiles};
+use super::client::{Client, Endpoint, Peer};
+use super::probe_container::{self as container, ProbeContainer};
+use super::JSON_CAP;
+use crate::facts::ImageFacts;
+use crate::probe::image::{analyze, ImageInspect, LayerFiles};
+
+/// How to read an image's files (`--image-reader`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reader {
+    /// The layer directories where possible, else the archive API.
+    #[default]
+    Auto,
+    Archive,
+    Layers,
+}
+
+/// Storage drivers whose layers are plain directories stacked overlay-style.
+const OVERLAY_DRIVERS: &[&str] = &["overlay2", "overlay", "fuse-overlayfs"];
+
+/// The facts of `reference`; `endpoint` is where the daemon is (or why it
+/// could not be found).
+pub fn probe(
+    reference: &str,
+    endpoint: Result<Endpoint, String>,
+    timeout: Duration,
+    reader: Reader,
+) -> ImageFacts {
+    let ep = match endpoint {
+        Ok(ep) => ep,
+        Err(why) => return ImageFacts::unavailable(reference, false, Some(why)),
+    };
+    let rt = match container::runtime() {
+        Ok(rt) => rt,
+        Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
+    };
+    let client = Client::new(ep, Instant::now() + timeout, timeout);
+    let path = format!("/images/{}/json", query_escape(reference));
+    let resp = match rt.block_on(client.request(Method::GET, &path, None, JSON_CAP)) {
+        Ok(r) => r,
+        Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
+    };
+    if resp.status == StatusCode::NOT_FOUND {
+        return ImageFacts::unavailable(reference, false, None);
+    }
+    let peer = resp.peer;
+    let inspect = match resp
+        .success(&format!("GET {path}"))
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .map_err(|e| e.message)
+        .and_then(|text| ImageInspect::from_json(&text))
+    {
+        Ok(i) => i,
+        Err(e) => return ImageFacts::unavailable(reference, true, Some(e)),
+    };
+
+    let direct = match reader {
+        Reader::Archive => Err("--image-reader archive".to_owned()),
+        _ => layer_files(&inspect, peer),
+    };
+    match (direct, reader) {
+        (Ok(files), _) => {
+            let mut f = analyze(reference, &inspect, &files);
+            f.read_via = Some("layers".into());
+            f
+        }
+        (Err(why), Reader::Layers) => ImageFacts::unavailable(
+            reference,
+            true,
+            Some(format!("the layer directories cannot be read: {why}")),
+        ),
+        (Err(_), _) => through_archive(reference, &inspect, &rt, &client),
+    }
+}
+
+/// The image's layer directories as a stacked reader, when this process can
+/// read them as the daemon sees them.
+fn layer_files(inspect: &ImageInspect, peer: Option<Peer>) -> Result<LayerFiles, String> {
+    let g = inspect
+        .graph_driver
+        .as_ref()
+        .ok_or("the daemon did not say where the layers are (no GraphDriver)")?;
+    if !OVERLAY_DRIVERS.contains(&g.name.as_str()) {
+        return Err(format!("storage driver {} is not overlay-style", g.name));
+    }
+    if !nix::unistd::geteuid().is_root() {
+        return Err("the layer directories are readable by root only".into());
+    }
+    // Same root as the daemon: its paths mean the same files here.
+    let pid = peer
+        .and_then(|p| p.pid)
+        .ok_or("the daemon is not a local process visible here")?;
+    let theirs = std::fs::metadata(format!("/proc/{pid}/root/"))
+        .map_err(|e| format!("the daemon's root: {e}"))?;
+    let ours = std::fs::metadata("/").map_err(|e| format!("/: {e}"))?;
+    if (theirs.dev(), theirs.ino()) != (ours.dev(), ours.ino()) {
+        return Err("the daemon has another root directory (doctor in a container?)".into());
+    }
+    let dirs: Vec<PathBuf> = g.layer_dirs().into_iter().map(PathBuf::from).collect();
+    LayerFiles::new(&dirs)
+}
+
+fn through_archive(
+    reference: &str,
+    inspect: &ImageInspect,
+    rt: &Runtime,
+    client: &Client,
+) -> ImageFacts {
+    container::install_signal_cleanup();
+    let mut notes = Vec::new();
+    for name in sweep_once(rt, client) {
+        let note =
+            format!("removed the probe container {name} left by an sdctr-doctor run that is gone");
+        eprintln!("sdctr-doctor: {note}");
+        notes.push(note);
+    }
+    let probe = match ProbeContainer::create(rt, client, &inspect.id) {
+        Ok(c) => c,
+        Err(e) => {
+            return ImageFacts::unavailable(
+                reference,
+                true,
+                Some(format!("cannot create the probe container: {e}")),
+            )
+        }
+    };
+    let files = ArchiveFiles::new(rt, client, &probe.id);
+    let mut f = analyze(reference, inspect, &files);
+    drop(files);
+    drop(probe);
+    f.read_via = Some("archive".into());
+    f.notes.extend(notes);
+    f
+}
+
+/// The first archive probe of the run sweeps; the others do not wait for it.
+fn sweep_once(rt: &Runtime, client: &Client) -> Vec<String> {
+    static SWEPT: Mutex<bool> = Mutex::new(false);
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|p| p.into_inner());
+        if *swept {
+            return vec![];
+        }
+        *swept = true;
+    }
+    rt.block_on(container::sweep(client)).unwrap_or_default()
+}

@@ -1,0 +1,311 @@
+//! The probe container: created from the image so the archive API can read
+//! its files, never started, and removed on every way out — normal return,
+//! error, timeout and panic (the guard's `Drop`), SIGINT and SIGTERM (a
+//! handler thread removes what is registered, then exits 130 / 143). A run
+//! killed with SIGKILL leaves one behind: [`sweep`] removes probe containers
+//! whose creator is gone at the next run.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use tokio::runtime::Runtime;
+use tokio::time::Instant;
+
+use super::client::{Client, ClientError, Endpoint, ErrorKind};
+
+/// Every probe container carries `sdctr-doctor.probe=1`.
+pub const LABEL: &str = "sdctr-doctor.probe";
+const LABEL_PID: &str = "sdctr-doctor.pid";
+const LABEL_START: &str = "sdctr-doctor.start-time";
+const LABEL_BOOT: &str = "sdctr-doctor.boot-id";
+const LABEL_HOST: &str = "sdctr-doctor.hostname";
+/// Removal gets its own bound: it must happen even after the probe's deadline.
+pub const REMOVE_BOUND: Duration = Duration::from_secs(10);
+/// The command the container is created with; it is never started, and an
+/// image without Entrypoint and Cmd could not be created otherwise.
+const NEVER_RUN: &str = "/sdctr-doctor-probe-never-started";
+
+struct Registered {
+    endpoint: Endpoint,
+    name: String,
+    /// `POST /containers/create` has not come back yet.
+    creating: bool,
+}
+
+static REGISTRY: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+static TERMINATING: AtomicBool = AtomicBool::new(false);
+static SEQ: AtomicUsize = AtomicUsize::new(0);
+
+fn registry() -> std::sync::MutexGuard<'static, Vec<Registered>> {
+    REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Identifies this process for [`sweep`]: pid, its start time, boot id, hostname.
+fn me() -> BTreeMap<String, String> {
+    let pid = std::process::id();
+    let mut labels = BTreeMap::from([(LABEL.to_owned(), "1".to_owned())]);
+    labels.insert(LABEL_PID.into(), pid.to_string());
+    if let Some(t) = start_time(pid) {
+        labels.insert(LABEL_START.into(), t.to_string());
+    }
+    if let Some(b) = boot_id() {
+        labels.insert(LABEL_BOOT.into(), b);
+    }
+    if let Ok(h) = nix::unistd::gethostname() {
+        labels.insert(LABEL_HOST.into(), h.to_string_lossy().into_owned());
+    }
+    labels
+}
+
+fn start_time(pid: u32) -> Option<u64> {
+    use procfs_core::FromRead;
+    let f = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+    procfs_core::process::Stat::from_read(f)
+        .ok()
+        .map(|s| s.starttime)
+}
+
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_owned())
+}
+
+/// Installs the SIGINT/SIGTERM handler once: on a signal, wait briefly for
+/// creates in flight, remove every registered container, exit 128+signal.
+pub fn install_signal_cleanup() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                TERMINATING.store(true, Ordering::SeqCst);
+                remove_all_registered();
+                std::process::exit(128 + sig);
+            }
+        });
+    });
+}
+
+/// Called when the probes are done: if a signal is being handled, the
+/// handler exits the process; its half-finished results must not be printed.
+pub fn wait_if_terminating() {
+    while TERMINATING.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn remove_all_registered() {
+    // A create in flight would leave a container the daemon finishes later.
+    let until = std::time::Instant::now() + Duration::from_secs(3);
+    while registry().iter().any(|r| r.creating) && std::time::Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let targets: Vec<(Endpoint, String)> = registry()
+        .iter()
+        .map(|r| (r.endpoint.clone(), r.name.clone()))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let Ok(rt) = runtime() else { return };
+    // One container per --image: removing them one after the other is quick.
+    rt.block_on(async {
+        for (ep, name) in targets {
+            let c = Client::new(ep, Instant::now() + REMOVE_BOUND, REMOVE_BOUND);
+            let _ = remove(&c, &name).await;
+        }
+    });
+}
+
+pub fn runtime() -> Result<Runtime, ClientError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| {
+            ClientError::new(
+                ErrorKind::Connect,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        })
+}
+
+/// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
+/// `VOLUME`s too); a container already gone is fine.
+pub async fn remove(client: &Client, name: &str) -> Result<(), ClientError> {
+    let r = client
+        .request(
+            Method::DELETE,
+            &format!("/containers/{name}?force=1&v=1"),
+            None,
+            64 << 10,
+        )
+        .await?;
+    // Gone already, or being removed by the signal handler at this moment.
+    if r.status == StatusCode::NOT_FOUND
+        || (r.status == StatusCode::CONFLICT
+            && String::from_utf8_lossy(&r.body).contains("already in progress"))
+    {
+        return Ok(());
+    }
+    r.success(&format!("DELETE /containers/{name}")).map(|_| ())
+}
+
+/// A created, never started container; removed when dropped.
+pub struct ProbeContainer<'a> {
+    rt: &'a Runtime,
+    endpoint: Endpoint,
+    pub name: String,
+    pub id: String,
+}
+
+impl<'a> ProbeContainer<'a> {
+    /// `POST /containers/create` from `image` (an id), with the probe labels.
+    pub fn create(
+        rt: &'a Runtime,
+        client: &Client,
+        image: &str,
+    ) -> Result<ProbeContainer<'a>, ClientError> {
+        let name = format!(
+            "sdctr-doctor-probe-{}-{}",
+            std::process::id(),
+            SEQ.fetch_add(1, Ordering::SeqCst)
+        );
+        {
+            let mut reg = registry();
+            if TERMINATING.load(Ordering::SeqCst) {
+                return Err(ClientError::new(
+                    ErrorKind::Connect,
+                    "interrupted before the probe container was created",
+                ));
+            }
+            reg.push(Registered {
+                endpoint: client.endpoint().clone(),
+                name: name.clone(),
+                creating: true,
+            });
+        }
+        // From here on the guard removes the container by name, whatever happens.
+        let mut guard = ProbeContainer {
+            rt,
+            endpoint: client.endpoint().clone(),
+            name,
+            id: String::new(),
+        };
+        let body = serde_json::json!({
+            "Image": image,
+            "Entrypoint": [NEVER_RUN],
+            "Cmd": [],
+            "Labels": me(),
+            "NetworkDisabled": true,
+            "HostConfig": { "NetworkMode": "none" },
+        });
+        let created = rt.block_on(client.request(
+            Method::POST,
+            &format!("/containers/create?name={}", guard.name),
+            Some(Bytes::from(body.to_string())),
+            1 << 20,
+        ));
+        if let Some(r) = registry().iter_mut().find(|r| r.name == guard.name) {
+            r.creating = false;
+        }
+        #[derive(Deserialize)]
+        struct Created {
+            #[serde(rename = "Id")]
+            id: String,
+        }
+        let created: Created = created?
+            .success("POST /containers/create")?
+            .json("POST /containers/create")?;
+        guard.id = created.id;
+        Ok(guard)
+    }
+}
+
+impl Drop for ProbeContainer<'_> {
+    fn drop(&mut self) {
+        let c = Client::new(
+            self.endpoint.clone(),
+            Instant::now() + REMOVE_BOUND,
+            REMOVE_BOUND,
+        );
+        if let Err(e) = self.rt.block_on(remove(&c, &self.name)) {
+            eprintln!(
+                "sdctr-doctor: warning: could not remove probe container {}: {e} (remove it with: docker rm -f {})",
+                self.name, self.name
+            );
+        }
+        registry().retain(|r| r.name != self.name);
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Summary {
+    #[serde(rename = "Names", default)]
+    names: Vec<String>,
+    #[serde(rename = "State", default)]
+    state: String,
+    #[serde(rename = "Labels", default)]
+    labels: BTreeMap<String, String>,
+}
+
+/// Removes never-started probe containers left by dead doctor runs of this
+/// machine (same boot and hostname; the creator pid gone or reused). Returns
+/// their names.
+pub async fn sweep(client: &Client) -> Result<Vec<String>, ClientError> {
+    let filter = format!(r#"{{"label":["{LABEL}=1"]}}"#);
+    let list = client
+        .request(
+            Method::GET,
+            &format!(
+                "/containers/json?all=1&filters={}",
+                super::archive::query_escape(&filter)
+            ),
+            None,
+            16 << 20,
+        )
+        .await?
+        .success("GET /containers/json")?;
+    let list: Vec<Summary> = list.json("GET /containers/json")?;
+    let mine = me();
+    let mut removed = Vec::new();
+    for c in list {
+        let same_machine = [LABEL_BOOT, LABEL_HOST]
+            .iter()
+            .all(|k| c.labels.contains_key(*k) && c.labels.get(*k) == mine.get(*k));
+        if c.state != "created" || !same_machine {
+            continue;
+        }
+        let Some(pid) = c.labels.get(LABEL_PID).and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let alive =
+            start_time(pid).is_some_and(|t| c.labels.get(LABEL_START) == Some(&t.to_string()));
+        if alive {
+            continue;
+        }
+        let Some(name) = c
+            .names
+            .first()
+            .map(|n| n.trim_start_matches('/').to_owned())
+        else {
+            continue;
+        };
+        if remove(client, &name).await.is_ok() {
+            removed.push(name);
+        }
+    }
+    Ok(removed)
+}
