@@ -129,10 +129,8 @@ struct Prediction {
     not_ready: bool,
     failing: Vec<String>,
     recipe: Option<Vec<String>>,
-    /// The doctor knew the image's systemd (lint probed the image).
+    /// lint probed the image on the line (its facts are in the report).
     knows_image: bool,
-    /// run.tmpfs judged /run/lock without knowing the image's systemd version.
-    tmpfs_version_unknown: bool,
 }
 
 fn predict(line: &[String]) -> Prediction {
@@ -147,7 +145,6 @@ fn predict(line: &[String]) -> Prediction {
         )
     });
     let checks = doc["checks"].as_array().cloned().unwrap_or_default();
-    let tmpfs = checks.iter().find(|c| c["id"] == "run.tmpfs");
     Prediction {
         not_ready: doc["verdict"] == "not-ready",
         failing: checks
@@ -162,14 +159,7 @@ fn predict(line: &[String]) -> Prediction {
         }),
         knows_image: doc["facts"]["images"]
             .as_array()
-            .is_some_and(|a| !a.is_empty())
-            || !doc["facts"]["run"]["context"]["image_systemd_major"].is_null(),
-        tmpfs_version_unknown: tmpfs.is_some_and(|c| {
-            c["status"] != "pass"
-                && c["message"]
-                    .as_str()
-                    .is_some_and(|m| m.contains("version is not known"))
-        }),
+            .is_some_and(|a| a.iter().any(|i| i["present"] == true)),
     }
 }
 
@@ -318,7 +308,6 @@ struct Cell {
     failing: Vec<String>,
     container_says_failed: Option<bool>,
     /// Why a disagreement is not (yet) the doctor's fault, if it is not.
-    pending: Option<&'static str>,
     host_change: Option<(String, String)>,
 }
 
@@ -366,7 +355,7 @@ fn cell(
     let container_says_failed = container_says_failed(&name);
     let _ = docker(&["rm", "-f", &name]);
     let after = host_cgroupfs();
-    let mut c = Cell {
+    let c = Cell {
         image: image.to_owned(),
         systemd,
         recipe: recipe.to_owned(),
@@ -375,20 +364,9 @@ fn cell(
         predicted_fail: p.not_ready,
         failing: p.failing,
         container_says_failed,
-        pending: None,
         host_change: (before != after).then_some((before, after)),
     };
-    // Until `lint` probes the named image (branch imagewire), two things are
-    // invisible to it: an image without systemd, and the systemd version that
-    // decides whether /run/lock must be a tmpfs (run.tmpfs then warns).
-    if !c.agrees() && !p.knows_image {
-        if systemd.is_none() {
-            c.pending =
-                Some("lint does not probe the image yet: it cannot see there is no systemd");
-        } else if p.tmpfs_version_unknown && c.failing == ["run.tmpfs"] {
-            c.pending = Some("lint does not probe the image yet: /run/lock depends on its systemd version (run.tmpfs fails while unknown)");
-        }
-    }
+    assert!(p.knows_image, "lint did not probe {image}: {}", c.flags);
     c
 }
 
@@ -426,8 +404,6 @@ fn render(cells: &[Cell], before: &str, after: &str) -> String {
             },
             if c.agrees() {
                 "yes".to_owned()
-            } else if let Some(p) = c.pending {
-                format!("PENDING: {p}")
             } else {
                 "**NO**".to_owned()
             }
@@ -501,7 +477,7 @@ fn doctor_predicts_every_cell() {
 
     let wrong: Vec<String> = cells
         .iter()
-        .filter(|c| !c.agrees() && c.pending.is_none())
+        .filter(|c| !c.agrees())
         .map(|c| {
             format!(
                 "{} {} ({}): reality {} ({}), doctor {}",
