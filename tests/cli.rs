@@ -42,7 +42,7 @@ fn golden(file: &str, actual: &str) {
 fn human_golden_outputs() {
     for (name, code) in [
         ("debian12-v2", 0),
-        ("centos7-legacy", 1),
+        ("centos7-legacy", 0),
         ("wsl2-hybrid", 0),
         ("rootless-fedora34", 0),
     ] {
@@ -54,6 +54,11 @@ fn human_golden_outputs() {
         );
         golden(&format!("{name}.txt"), &out);
     }
+    let mut args = vec!["--color", "never"];
+    args.extend(common::LINT_INIT);
+    let (code, lint) = human("centos7-legacy", &args);
+    assert_eq!(code, 1, "lint --init is not ready");
+    golden("centos7-legacy.lint-init.txt", &lint);
     let (_, verbose) = human("debian12-v2", &["--color", "never", "--verbose"]);
     golden("debian12-v2.verbose.txt", &verbose);
 }
@@ -90,19 +95,24 @@ fn json_shape() {
     assert_eq!(s["pass"], 6);
 
     // A fail carries its remediation.
-    let (_, centos) = json_of(&fixture("centos7-legacy"), &[]);
-    let kernel = centos["checks"]
+    let (_, lint) = json_of(&fixture("centos7-legacy"), common::LINT_INIT);
+    let init = lint["checks"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "host.kernel")
+        .find(|c| c["id"] == "run.init")
         .unwrap();
-    assert_eq!(kernel["status"], "fail");
-    assert!(kernel["remediation"]["text"]
+    assert_eq!(init["status"], "fail");
+    assert!(init["remediation"]["text"]
         .as_str()
         .unwrap()
-        .contains("--cgroupns=host"));
-    assert_eq!(centos["summary"]["fail"], 1);
+        .contains("Remove --init"));
+    assert_eq!(lint["summary"]["fail"], 1);
+    assert!(lint["recipe"]["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|w| w != "--init"));
 
     // --format json is --json.
     let out = doctor()
@@ -119,7 +129,7 @@ fn json_shape() {
 fn exit_codes() {
     assert_eq!(human("debian12-v2", &[]).0, 0, "ready");
     assert_eq!(human("wsl2-hybrid", &[]).0, 0, "ready with warnings");
-    assert_eq!(human("centos7-legacy", &[]).0, 1, "not ready");
+    assert_eq!(human("centos7-legacy", common::LINT_INIT).0, 1, "not ready");
     let usage = doctor().arg("--no-such-flag").output().unwrap();
     assert_eq!(usage.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&usage.stderr).contains("--no-such-flag"));
@@ -176,13 +186,19 @@ fn only_and_skip() {
         .iter()
         .all(|i| !i.starts_with("host.")));
     // Skipping the only failing check changes the verdict and exit code.
-    let (code, doc) = json_of(&root, &["--skip", "host.kernel"]);
+    let with = |sel: &[&str]| {
+        let mut args = sel.to_vec();
+        args.extend(common::LINT_INIT);
+        json_of(&root, &args)
+    };
+    assert_eq!(with(&[]).0, 1);
+    let (code, doc) = with(&["--skip", "run.init"]);
     assert_eq!(
         (code, doc["verdict"].as_str()),
         (0, Some("ready-with-warnings"))
     );
-    let (code, _) = json_of(&root, &["--only", "host.kernel"]);
-    assert_eq!(code, 1);
+    assert_eq!(with(&["--only", "run.init"]).0, 1);
+    assert_eq!(with(&["--only", "host"]).0, 0);
 
     for bad in [["--only", "host.kernal"], ["--skip", "dockr"]] {
         let out = doctor()
@@ -283,7 +299,7 @@ fn facts_replay_gives_the_same_findings() {
 #[test]
 fn colour() {
     // Piped stdout (not a tty): no colour by default.
-    let (_, auto) = human("centos7-legacy", &[]);
+    let (_, auto) = human("centos7-legacy", common::LINT_INIT);
     assert!(!auto.contains(ESC), "{auto}");
     let out = doctor()
         .env("NO_COLOR", "1")
@@ -292,19 +308,25 @@ fn colour() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains(ESC));
-    let (_, always) = human("centos7-legacy", &["--color", "always"]);
+    let mut args = vec!["--color", "always"];
+    args.extend(common::LINT_INIT);
+    let (_, always) = human("centos7-legacy", &args);
     assert!(always.contains(ESC), "{always}");
     // Red and bold for the failing check, and the colour does not change the words.
     assert!(
         always.contains("\u{1b}[1m\u{1b}[31m✗") || always.contains("\u{1b}[31m\u{1b}[1m✗"),
         "{always:?}"
     );
-    let (_, never) = human("centos7-legacy", &["--color", "never"]);
+    let mut args = vec!["--color", "never"];
+    args.extend(common::LINT_INIT);
+    let (_, never) = human("centos7-legacy", &args);
     assert_eq!(strip_ansi(&always), never);
     // JSON never carries escapes, even with --color always.
-    let (_, doc) = json_of(&fixture("centos7-legacy"), &["--color", "always"]);
+    let mut args = vec!["--color", "always"];
+    args.extend(common::LINT_INIT);
+    let (_, doc) = json_of(&fixture("centos7-legacy"), &args);
     assert!(!doc.to_string().contains("\\u001b"));
-    assert_eq!(status_of(&doc, "host.kernel"), "fail");
+    assert_eq!(status_of(&doc, "run.init"), "fail");
 }
 
 fn strip_ansi(s: &str) -> String {

@@ -20,9 +20,9 @@ const EXPECTED: &[Row] = &[
         "centos7-legacy",
         "legacy",
         "3.10.0-327.el7.x86_64",
-        "not-ready",
-        1,
-        ["warn", "skip", "warn", "fail", "pass", "pass"],
+        "ready-with-warnings",
+        0,
+        ["warn", "skip", "warn", "warn", "pass", "pass"],
     ),
     (
         "debian12-v2",

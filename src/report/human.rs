@@ -66,7 +66,14 @@ const GROUPS: &[(&str, &str)] = &[
 
 pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
     let mut out = String::new();
-    let width = findings.iter().map(|f| f.id.len()).max().unwrap_or(0);
+    let width = findings
+        .iter()
+        .map(|f| {
+            let n = findings.iter().filter(|x| x.group == f.group).count();
+            f.id.len().max(skipped_label(&f.group, n).len())
+        })
+        .max()
+        .unwrap_or(0);
     let mut groups: Vec<&str> = Vec::new();
     for f in findings {
         if !groups.contains(&f.group.as_str()) {
@@ -109,13 +116,18 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
     out
 }
 
+/// `docker.* (11 checks)`: the label of a family skipped as a whole.
+fn skipped_label(group: &str, n: usize) -> String {
+    format!("{group}.* ({n} checks)")
+}
+
 /// A family skipped as a whole (`--no-docker`, no `--image`) takes one line.
 fn all_skipped(members: &[&Finding], width: usize, style: Style) -> Option<String> {
     let first = members.first()?;
     if style.verbose || members.len() < 2 || members.iter().any(|f| f.status != Status::Skip) {
         return None;
     }
-    let label = format!("{}.* ({} checks)", first.group, members.len());
+    let label = skipped_label(&first.group, members.len());
     Some(format!(
         "  {} {:<width$}  skipped: {}\n",
         style.status(Status::Skip, symbol(Status::Skip)),

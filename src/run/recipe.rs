@@ -52,7 +52,9 @@ pub fn recipe(facts: &Facts) -> Option<Recipe> {
         run.spec = reparsed.clone();
         run.argv = argv.clone();
     }
-    if fails(&judge(&check)) {
+    // Every family, not only `run`: a line cannot fix an image without
+    // systemd or a host without cgroups, and must not look as if it did.
+    if fails(&checks::run(&check, &Selection::default())) {
         return None;
     }
     Some(Recipe {
@@ -188,17 +190,37 @@ fn correct(facts: &Facts) -> Option<RunSpec> {
 }
 
 /// The human report's tail for `lint`: the corrected line and compose service.
+/// A word as a POSIX shell reads it back: bare when only safe characters
+/// (shlex quotes `=`, which makes `--cgroupns=host` look odd), else single-quoted.
+fn shell_word(w: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
+    if !w.is_empty() && w.chars().all(safe) {
+        w.to_owned()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
 pub fn render_human(findings: &[Finding], recipe: Option<&Recipe>) -> String {
     let run_fails = findings
         .iter()
         .any(|f| f.group == "run" && f.status == Status::Fail);
+    let blockers: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.group != "run" && f.status == Status::Fail)
+        .map(|f| f.id.as_str())
+        .collect();
     match recipe {
         Some(r) => {
-            let line = shlex::try_join(r.argv.iter().map(String::as_str))
-                .unwrap_or_else(|_| r.argv.join(" "));
+            let line: Vec<String> = r.argv.iter().map(|w| shell_word(w)).collect();
+            let line = line.join(" ");
             let compose: String = r.compose.lines().map(|l| format!("  {l}\n")).collect();
             format!("\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}")
         }
+        None if run_fails && !blockers.is_empty() => format!(
+            "\nNo corrected run line: no run flags can fix {} (see above).\n",
+            blockers.join(", ")
+        ),
         None if run_fails => "\nNo corrected run line: no line the doctor would pass can be made here (see the failures above).\n".into(),
         None => String::new(),
     }
@@ -475,7 +497,8 @@ mod tests {
     use crate::facts::Probed;
 
     fn hosts() -> Vec<(&'static str, Facts, RunContext)> {
-        let mut old = unified_host();
+        // cgroup2 needs 4.5: a 4.4 kernel (Ubuntu 16.04) is only ever a v1 host.
+        let mut old = hybrid_host();
         old.host.kernel = Probed::Ok(crate::probe::host::kernel::kernel_facts(
             "4.4.0-210-generic",
         ));
@@ -529,7 +552,7 @@ mod tests {
                     c.apparmor = Some(false);
                 }),
             ),
-            ("kernel 4.4", old, RunContext::default()),
+            ("hybrid, kernel 4.4", old, RunContext::default()),
         ]
     }
 
@@ -707,5 +730,20 @@ mod tests {
             "{}",
             r.compose
         );
+    }
+
+    #[test]
+    fn shell_words_read_back() {
+        let words = [
+            "--cgroupns=host",
+            "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+            "a b",
+            "it's",
+            "",
+            "$HOME",
+        ];
+        let line: Vec<String> = words.iter().map(|w| shell_word(w)).collect();
+        assert_eq!(line[0], "--cgroupns=host");
+        assert_eq!(shlex::split(&line.join(" ")).unwrap(), words);
     }
 }

@@ -24,6 +24,28 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A run line that fails one check (`run.init`) on the CentOS 7 fixture: the
+/// v1 recipe plus `--init`. Pass after `--root ... --no-docker`.
+pub const LINT_INIT: &[&str] = &[
+    "lint",
+    "--",
+    "docker",
+    "run",
+    "-d",
+    "--init",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "--tmpfs",
+    "/tmp",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+    "--stop-signal",
+    "SIGRTMIN+3",
+    "centos:7",
+];
+
 /// The doctor with a clean environment for colour decisions.
 pub fn doctor() -> Command {
     let mut c = Command::cargo_bin("sdctr-doctor").expect("binary built");

@@ -35,18 +35,23 @@ fn run(facts: &Facts) -> Outcome {
         .ok()
         .is_some_and(|c| c.mode == CgroupMode::Unified);
     let upgrade = "Upgrade the kernel (or the distribution release) to 5.2 or newer.";
-    let o = if v < CGROUPNS {
-        Outcome::fail(format!(
-            "kernel {} has no cgroup namespaces (needs 4.6)",
-            k.release
-        ))
-        .fix(format!("{upgrade} Until then pass --cgroupns=host."), &[])
-    } else if unified && v < V2_MIN {
+    let o = if unified && v < V2_MIN {
         Outcome::fail(format!(
             "kernel {} is too old for containers on cgroup v2 (runc needs 4.15)",
             k.release
         ))
         .fix(upgrade, &[])
+    } else if v < CGROUPNS {
+        // Without cgroup namespaces containers share the host's (Docker's v1
+        // default), which still boots systemd on v1: a warning, not a failure.
+        Outcome::warn(format!(
+            "kernel {} has no cgroup namespaces (4.6): containers must run with --cgroupns=host",
+            k.release
+        ))
+        .fix(
+            format!("{upgrade} Until then keep --cgroupns=host (Docker's default on cgroup v1)."),
+            &[],
+        )
     } else if unified && v < FREEZER {
         Outcome::warn(format!(
             "kernel {} has no cgroup v2 freezer (5.2): docker pause will not work",
@@ -78,7 +83,8 @@ mod tests {
             (with(unified_host(), "5.1.0"), Status::Warn),
             (with(unified_host(), "4.14.0"), Status::Fail),
             (with(hybrid_host(), "4.14.0"), Status::Pass),
-            (with(hybrid_host(), "4.4.0-210-generic"), Status::Fail),
+            (with(hybrid_host(), "4.4.0-210-generic"), Status::Warn),
+            (with(unified_host(), "4.4.0-210-generic"), Status::Fail),
             (with(unified_host(), "weird"), Status::Warn),
         ];
         for (i, (facts, want)) in cases.into_iter().enumerate() {
