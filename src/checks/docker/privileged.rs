@@ -46,15 +46,18 @@ fn run(f: &Facts) -> Outcome {
             d.privileged_reason
         )),
         Some(false) => {
+            // No --cap-add SYS_ADMIN: with the whole tree bound, systemd then
+            // remounts the host's /sys/fs/cgroup tmpfs read-only (seen here);
+            // both lines boot in the truth matrix (tests/truth_matrix.rs).
             let alt = if cgroup_v(d) == Some(2) {
-                "docker run --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --cap-add SYS_ADMIN IMAGE"
+                "docker run --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMAGE"
             } else {
-                "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --cap-add SYS_ADMIN IMAGE"
+                "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMAGE"
             };
             Outcome::warn(format!("--privileged containers cannot start here: {}", d.privileged_reason)).fix_owned(
                 "Give the daemon the full capability set (remove CapabilityBoundingSet= from its unit, or start \
 the VM/container it runs in with all capabilities), or upgrade to Docker >= 23, which grants only what it \
-has. Meanwhile run systemd without --privileged (explicit capabilities work here):",
+has. Meanwhile run systemd without --privileged, with the tmpfs mounts it cannot make itself:",
                 vec![alt.to_owned()],
             )
         }
