@@ -14,7 +14,7 @@ operation not permitted\" (verified on Docker 20.10.24 whose dockerd lacks CAP_S
     sources: &[
         "moby#42906, moby PR #42933 (oci/caps: limit available capabilities to current environment)",
         "containers/common#481 (Podman: --privileged uses the bounding set)",
-        "experiment on the development VM, recorded in notes/docker.md",
+        "experiment on the development VM, recorded in docs/notes/docker.md",
     ],
     run,
 };
