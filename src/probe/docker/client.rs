@@ -514,6 +514,20 @@ fn chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// The current-thread runtime every docker probe runs its requests on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ClientError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| {
+            ClientError::new(
+                ErrorKind::Connect,
+                format!("cannot start the I/O runtime: {e}"),
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

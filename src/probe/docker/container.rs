@@ -5,7 +5,7 @@
 //! own, already running one.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,7 +13,7 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::client::{Client, ClientError, Endpoint, ErrorKind};
-use super::{endpoint, Options};
+use super::Options;
 use crate::facts::container::{
     ContainerConfig, ContainerFacts, ContainerState, LogTail, SystemdState, Tmpfs,
 };
@@ -270,32 +270,10 @@ fn render_mount(m: &HostMount) -> String {
 /// Reads one container, bounded by `opts.timeout` as a whole. `Err` is a
 /// one-line reason (no such container, daemon unreachable).
 pub fn probe(opts: &Options, reference: &str) -> Result<ContainerFacts, String> {
-    let ep = resolve(opts)?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+    let ep = super::endpoint(opts)?;
+    let rt = super::client::runtime().map_err(|e| e.message)?;
     rt.block_on(ask(ep, opts.timeout, reference))
         .map_err(|e| e.message)
-}
-
-fn resolve(opts: &Options) -> Result<Endpoint, String> {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let r = endpoint::resolve(
-        opts.host.as_deref(),
-        &endpoint::Env {
-            var: &endpoint::live_env,
-            home,
-        },
-    )?;
-    if r.tls {
-        return Err(format!(
-            "{} ({}) needs TLS: TLS endpoints are not supported yet",
-            r.host, r.source
-        ));
-    }
-    Endpoint::parse(&r.host).map_err(|e| e.message)
 }
 
 async fn ask(

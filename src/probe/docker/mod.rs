@@ -143,17 +143,7 @@ pub fn endpoint(opts: &Options) -> Result<Endpoint, String> {
 
 /// Asks one endpoint on a private current-thread runtime.
 pub fn run(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| {
-            ClientError::new(
-                ErrorKind::Connect,
-                format!("cannot start the I/O runtime: {e}"),
-            )
-        })?;
-    rt.block_on(ask(ep, timeout))
+    client::runtime()?.block_on(ask(ep, timeout))
 }
 
 async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {

@@ -126,18 +126,7 @@ fn remove_all_registered() {
     });
 }
 
-pub fn runtime() -> Result<Runtime, ClientError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .enable_time()
-        .build()
-        .map_err(|e| {
-            ClientError::new(
-                ErrorKind::Connect,
-                format!("cannot start the I/O runtime: {e}"),
-            )
-        })
-}
+pub use super::client::runtime;
 
 /// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
 /// `VOLUME`s too); a container already gone is fine.

@@ -52,7 +52,8 @@ impl DirFiles {
     }
 }
 
-fn stat_of(host: &Path, m: &Metadata) -> Stat {
+/// lstat-style facts of a host path (links are not followed).
+pub(super) fn stat_of(host: &Path, m: &Metadata) -> Stat {
     let t = m.file_type();
     let kind = if t.is_symlink() {
         FileKind::Symlink

@@ -163,29 +163,6 @@ fn is_opaque(dir: &Path) -> bool {
         .any(|x| matches!(xattr::get(dir, x), Ok(Some(v)) if v == b"y"))
 }
 
-fn stat_of(host: &Path, m: &Metadata) -> Stat {
-    let t = m.file_type();
-    let kind = if t.is_symlink() {
-        FileKind::Symlink
-    } else if t.is_dir() {
-        FileKind::Dir
-    } else if t.is_file() {
-        FileKind::File
-    } else {
-        FileKind::Other
-    };
-    let link_target = (kind == FileKind::Symlink)
-        .then(|| fs::read_link(host).ok())
-        .flatten()
-        .map(|t| t.to_string_lossy().into_owned());
-    Stat {
-        kind,
-        size: m.len(),
-        mode: m.mode() & 0o7777,
-        link_target,
-    }
-}
-
 impl ImageFiles for LayerFiles {
     fn stat(&self, path: &str) -> Result<Option<Stat>, ReadError> {
         match self.lookup(path)? {
@@ -196,7 +173,7 @@ impl ImageFiles for LayerFiles {
                 mode: m.mode() & 0o7777,
                 link_target: None,
             })),
-            Found::Other(host, m) => Ok(Some(stat_of(&host, &m))),
+            Found::Other(host, m) => Ok(Some(super::dir::stat_of(&host, &m))),
         }
     }
 
