@@ -23,12 +23,20 @@ pub fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, String> {
     host::probe(root);
     let mut written = Vec::new();
     let mut placeholders = Vec::new();
+    // Present but unreadable (e.g. /proc/1/environ on some VMs): say so, so
+    // a capture tells "absent" from "could not be read".
+    let mut unreadable = Vec::new();
     for (rel, access) in root.accessed() {
         let target = dest.join(rel.trim_start_matches('/'));
         let content = match access {
             Access::Content => match root.read_bytes(&rel) {
                 Ok(bytes) => redact(&rel, bytes),
-                Err(_) => continue,
+                Err(e) => {
+                    if root.path(&rel).exists() {
+                        unreadable.push(e);
+                    }
+                    continue;
+                }
             },
             Access::Exists => {
                 if !root.path(&rel).exists() {
@@ -49,19 +57,25 @@ pub fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, String> {
     let note = format!(
         "Captured by sdctr-doctor {} from {} (the files its host probes read).\n\
 Empty placeholders (only their existence or name is probed): {}\n\
-/proc/1/environ keeps only its container= entry.\n",
+/proc/1/environ keeps only its container= entry.\n\
+Present but not readable: {}\n",
         env!("CARGO_PKG_VERSION"),
         root.dir().display(),
-        if placeholders.is_empty() {
-            "none".to_owned()
-        } else {
-            placeholders.join(", ")
-        }
+        list_or_none(&placeholders, ", "),
+        list_or_none(&unreadable, "; ")
     );
     fs::create_dir_all(dest).map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
     fs::write(dest.join("CAPTURE.txt"), note)
         .map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
     Ok(written)
+}
+
+fn list_or_none(items: &[String], sep: &str) -> String {
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(sep)
+    }
 }
 
 /// PID 1's environment can hold secrets: keep only what the probe looks for.

@@ -131,3 +131,28 @@ fn capture_refuses_a_non_empty_directory() {
         "nothing written"
     );
 }
+
+#[test]
+fn capture_names_files_it_could_not_read() {
+    // Root reads anything, so "unreadable" is a directory where a file belongs.
+    let tmp = common::copy_fixture("debian12-v2");
+    fs::remove_file(tmp.path().join("proc/cmdline")).unwrap();
+    fs::create_dir(tmp.path().join("proc/cmdline")).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path().join("host");
+    let out = doctor()
+        .arg("--root")
+        .arg(tmp.path())
+        .arg("capture")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let note = fs::read_to_string(dir.join("CAPTURE.txt")).unwrap();
+    let line = note
+        .lines()
+        .find(|l| l.starts_with("Present but not readable: "))
+        .unwrap_or_else(|| panic!("{note}"));
+    assert!(line.contains("/proc/cmdline"), "{line}");
+    assert!(!dir.join("proc/cmdline").exists());
+}
