@@ -183,7 +183,10 @@ fn test_images_through_both_readers() {
         }
         no_probe_container_of(&pids);
     }
-    // Both readers see the same image: the whole facts agree apart from read_via.
+    // Both readers see the same image: the whole facts agree apart from
+    // read_via and how the links were seen. The layer reader walks every
+    // verbatim link; through the archive API the daemon resolves a chain
+    // inside the container's root and gives only its end (one hop, marked).
     if root && docker(&["image", "inspect", "sdctr-test/bookworm-systemd"]).0 {
         let facts = |r: &str| {
             let (_, doc, _) = report(&[
@@ -194,9 +197,28 @@ fn test_images_through_both_readers() {
             ]);
             let mut f = doc["facts"]["images"][0].clone();
             f.as_object_mut().unwrap().remove("read_via");
-            f
+            let links = f["pid1"].as_object_mut().unwrap().remove("links");
+            (f, links.unwrap())
         };
-        assert_eq!(facts("layers"), facts("archive"));
+        let (layers, walked) = facts("layers");
+        let (archive, resolved) = facts("archive");
+        assert_eq!(layers, archive);
+        assert_eq!(
+            walked,
+            serde_json::json!([
+                {"link": "/sbin", "target": "usr/sbin"},
+                {"link": "/usr/sbin/init", "target": "/lib/systemd/systemd"},
+                {"link": "/lib", "target": "usr/lib"},
+            ])
+        );
+        assert_eq!(
+            resolved,
+            serde_json::json!([{
+                "link": "/sbin/init",
+                "target": "/usr/lib/systemd/systemd",
+                "daemon_resolved": true,
+            }])
+        );
     }
 }
 

@@ -213,14 +213,17 @@ pub fn bookworm_image() -> crate::facts::ImageFacts {
                 LinkHop {
                     link: "/sbin".into(),
                     target: "usr/sbin".into(),
+                    daemon_resolved: false,
                 },
                 LinkHop {
                     link: "/usr/sbin/init".into(),
                     target: "/lib/systemd/systemd".into(),
+                    daemon_resolved: false,
                 },
                 LinkHop {
                     link: "/lib".into(),
                     target: "usr/lib".into(),
+                    daemon_resolved: false,
                 },
             ],
             shell_execs: None,

@@ -125,7 +125,15 @@ pub struct Pid1Facts {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct LinkHop {
     pub link: String,
+    /// The link's own target, verbatim (`../lib/systemd/systemd`) — or, when
+    /// `daemon_resolved`, where the whole chain from `link` ends.
     pub target: String,
+    /// `target` is the end of the chain as the Docker daemon resolved it
+    /// inside the container's root (the archive API's `linkTarget`): the
+    /// links in between, and whether one climbed above the root (the daemon
+    /// keeps it at the root, as the kernel does), are not seen.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub daemon_resolved: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -167,6 +167,7 @@ mod tests {
             hops: vec![LinkHop {
                 link: "/sbin/init".into(),
                 target: "/sbin/init".into(),
+                daemon_resolved: false,
             }],
         }];
         let mut broken = bookworm_image();

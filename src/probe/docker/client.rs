@@ -270,6 +270,8 @@ impl Streaming {
     }
 }
 
+/// Cloned, it keeps the deadline: a second thread's calls end by it too.
+#[derive(Clone)]
 pub struct Client {
     endpoint: Endpoint,
     deadline: Instant,

@@ -7,6 +7,7 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::sync::mpsc::Sender;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -18,8 +19,10 @@ use super::archive::{query_escape, ArchiveFiles};
 use super::client::{Client, Endpoint, Peer};
 use super::probe_container::{self as container, ProbeContainer};
 use super::JSON_CAP;
+use crate::facts::image::OsRelease;
 use crate::facts::ImageFacts;
-use crate::probe::image::{analyze, ImageInspect, LayerFiles};
+use crate::probe::image::os::os_release;
+use crate::probe::image::{analyze, analyze_but_os, ImageInspect, LayerFiles};
 
 /// How to read an image's files (`--image-reader`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -123,30 +126,63 @@ fn through_archive(
     client: &Client,
 ) -> ImageFacts {
     container::install_signal_cleanup();
-    let mut notes = Vec::new();
-    for name in sweep_once(rt, client) {
-        let note =
-            format!("removed the probe container {name} left by an sdctr-doctor run that is gone");
-        eprintln!("sdctr-doctor: {note}");
-        notes.push(note);
-    }
-    let probe = match ProbeContainer::create(rt, client, &inspect.id) {
-        Ok(c) => c,
-        Err(e) => {
-            return ImageFacts::unavailable(
-                reference,
-                true,
-                Some(format!("cannot create the probe container: {e}")),
-            )
+    // The daemon serves one container's archive requests one at a time:
+    // os-release is read through a second probe container, on its own
+    // thread, while PID 1 and systemd are read through the first.
+    std::thread::scope(|s| {
+        let (tx, os) = std::sync::mpsc::channel();
+        s.spawn(move || os_release_on_own_container(client, &inspect.id, tx));
+        let mut notes = Vec::new();
+        for name in sweep_once(rt, client) {
+            let note = format!(
+                "removed the probe container {name} left by an sdctr-doctor run that is gone"
+            );
+            eprintln!("sdctr-doctor: {note}");
+            notes.push(note);
         }
+        let probe = match ProbeContainer::create(rt, client, &inspect.id) {
+            Ok(c) => c,
+            Err(e) => {
+                return ImageFacts::unavailable(
+                    reference,
+                    true,
+                    Some(format!("cannot create the probe container: {e}")),
+                )
+            }
+        };
+        let files = ArchiveFiles::new(rt, client, &probe.id);
+        let mut f = analyze_but_os(reference, inspect, &files);
+        f.os = match os.recv() {
+            Ok(os) => os.into(),
+            // Its container could not be made: read it here instead.
+            Err(_) => os_release(&files).into(),
+        };
+        drop(files);
+        drop(probe);
+        f.read_via = Some("archive".into());
+        f.notes.extend(notes);
+        f
+    })
+}
+
+/// os-release through a probe container of its own, created, read and
+/// removed on this thread, bounded by the same deadline. The answer is sent
+/// before the removal, which then overlaps the other container's; nothing is
+/// sent when that container could not be made.
+fn os_release_on_own_container(
+    client: &Client,
+    image: &str,
+    answer: Sender<Result<Option<OsRelease>, String>>,
+) {
+    let Ok(rt) = container::runtime() else { return };
+    let client = client.clone();
+    let Ok(probe) = ProbeContainer::create(&rt, &client, image) else {
+        return;
     };
-    let files = ArchiveFiles::new(rt, client, &probe.id);
-    let mut f = analyze(reference, inspect, &files);
+    let files = ArchiveFiles::new(&rt, &client, &probe.id);
+    let _ = answer.send(os_release(&files));
     drop(files);
     drop(probe);
-    f.read_via = Some("archive".into());
-    f.notes.extend(notes);
-    f
 }
 
 /// The first archive probe of the run sweeps; the others do not wait for it.

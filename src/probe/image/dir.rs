@@ -74,6 +74,7 @@ pub(super) fn stat_of(host: &Path, m: &Metadata) -> Stat {
         size: m.len(),
         mode: m.mode() & 0o7777,
         link_target,
+        link_end: None,
     }
 }
 

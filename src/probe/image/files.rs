@@ -27,6 +27,11 @@ pub struct Stat {
     pub mode: u32,
     /// The symlink's target, verbatim, for [`FileKind::Symlink`].
     pub link_target: Option<String>,
+    /// For a [`FileKind::Symlink`] whose reader resolved the whole chain
+    /// itself, safely inside the image root (the Engine's archive API does):
+    /// where it ends, absolute, with no link left in it. The resolver then
+    /// takes this one hop instead of walking the verbatim targets.
+    pub link_end: Option<String>,
 }
 
 impl Stat {
@@ -72,6 +77,12 @@ pub trait ImageFiles {
     /// May cost as much as the directory's content (archive API): use on
     /// small directories only.
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError>;
+    /// True when [`Self::stat`] may be given a path whose parents are links:
+    /// the reader resolves them itself, inside the image root (the archive
+    /// API does, in the container's root), and fills [`Stat::link_end`].
+    fn resolves_in_root(&self) -> bool {
+        false
+    }
 }
 
 /// `path` split into its normal components; `.` and empty ones dropped.

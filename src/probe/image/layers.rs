@@ -172,6 +172,7 @@ impl ImageFiles for LayerFiles {
                 size: m.len(),
                 mode: m.mode() & 0o7777,
                 link_target: None,
+                link_end: None,
             })),
             Found::Other(host, m) => Ok(Some(super::dir::stat_of(&host, &m))),
         }

@@ -23,6 +23,19 @@ use crate::facts::Probed;
 
 /// Everything about one image: `inspect` from the daemon, files via `files`.
 pub fn analyze(reference: &str, inspect: &ImageInspect, files: &dyn ImageFiles) -> ImageFacts {
+    let mut facts = analyze_but_os(reference, inspect, files);
+    facts.os = os::os_release(files).into();
+    facts
+}
+
+/// [`analyze`] without `os`, for a caller that reads os-release elsewhere
+/// at the same time (the archive API serves one container's reads one at
+/// a time).
+pub fn analyze_but_os(
+    reference: &str,
+    inspect: &ImageInspect,
+    files: &dyn ImageFiles,
+) -> ImageFacts {
     let config = inspect.config();
     let mut facts = ImageFacts::unavailable(reference, true, None);
     facts.id = Some(inspect.id.clone());
@@ -37,7 +50,6 @@ pub fn analyze(reference: &str, inspect: &ImageInspect, files: &dyn ImageFiles) 
         .flat_map(|v| v.keys().cloned())
         .collect();
     facts.stop_signal = config.stop_signal.clone().filter(|s| !s.is_empty());
-    facts.os = os::os_release(files).into();
 
     let argv = pid1::argv(config.entrypoint.as_deref(), config.cmd.as_deref());
     let path_env = config.env_var("PATH").unwrap_or(pid1::DEFAULT_PATH);

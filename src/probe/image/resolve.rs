@@ -53,7 +53,14 @@ impl std::fmt::Display for ResolveError {
 /// `a -> b, b -> c`.
 pub fn chain(hops: &[LinkHop]) -> String {
     hops.iter()
-        .map(|h| format!("{} -> {}", h.link, h.target))
+        .map(|h| {
+            let by = if h.daemon_resolved {
+                " (chain end, resolved by the daemon)"
+            } else {
+                ""
+            };
+            format!("{} -> {}{by}", h.link, h.target)
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -65,6 +72,61 @@ pub fn resolve(
     path: &str,
     follow_last: bool,
 ) -> Result<Resolved, ResolveError> {
+    if follow_last && files.resolves_in_root() {
+        if let Some(r) = resolved_by_reader(files, path)? {
+            return Ok(r);
+        }
+    }
+    walk(files, path, follow_last)
+}
+
+/// A reader that resolves inside the root is asked for the whole path at
+/// once: when it is a link, the end of its chain is one hop. `None` when it
+/// is not a link (its canonical path is unknown then) or the reader could
+/// not say: the walk decides.
+fn resolved_by_reader(
+    files: &dyn ImageFiles,
+    path: &str,
+) -> Result<Option<Resolved>, ResolveError> {
+    let parts: Vec<&str> = components(path).collect();
+    if parts.contains(&"..") {
+        return Ok(None);
+    }
+    let whole = join(&parts);
+    let Ok(Some(st)) = files.stat(&whole) else {
+        return Ok(None);
+    };
+    let Some(end) = st.link_end.filter(|e| usable_end(e)) else {
+        return Ok(None);
+    };
+    let hops = vec![LinkHop {
+        link: whole,
+        target: end.clone(),
+        daemon_resolved: true,
+    }];
+    match stat(files, &end)? {
+        None => Err(ResolveError::Link {
+            problem: LinkProblem::Missing,
+            at: end,
+            hops,
+        }),
+        Some(s) if s.kind == FileKind::Symlink => Ok(None),
+        Some(s) => Ok(Some(Resolved {
+            path: end,
+            stat: s,
+            hops,
+            escapes: vec![],
+        })),
+    }
+}
+
+/// A reader's chain end: absolute and clean.
+fn usable_end(end: &str) -> bool {
+    end.starts_with('/') && !components(end).any(|c| c == "..")
+}
+
+/// Component by component, as the kernel walks a path.
+fn walk(files: &dyn ImageFiles, path: &str, follow_last: bool) -> Result<Resolved, ResolveError> {
     // Components still to walk, each tagged with the hop that produced it.
     let mut todo: VecDeque<(String, Option<usize>)> =
         components(path).map(|c| (c.to_owned(), None)).collect();
@@ -103,6 +165,31 @@ pub fn resolve(
                 if hops.len() >= MAX_HOPS {
                     return Err(link_err(LinkProblem::Loop, here, &first_cycle(&hops)));
                 }
+                if let Some(end) = st.link_end.as_deref().filter(|e| usable_end(e)) {
+                    // The reader followed the whole chain inside the image:
+                    // one hop, then only the end (link-free) is stat-ed.
+                    hops.push(LinkHop {
+                        link: here,
+                        target: end.to_owned(),
+                        daemon_resolved: true,
+                    });
+                    done = components(end).map(str::to_owned).collect();
+                    let at = join(&done);
+                    last_stat = match stat(files, &at)? {
+                        None => return Err(link_err(LinkProblem::Missing, at, &hops)),
+                        Some(s) if s.kind == FileKind::Dir => s,
+                        Some(s) if s.kind == FileKind::Symlink => {
+                            // Not link-free after all: walk it like any link.
+                            todo.push_front((done.pop().unwrap_or_default(), None));
+                            root_stat()
+                        }
+                        Some(_) if !todo.is_empty() => {
+                            return Err(link_err(LinkProblem::NotADirectory, at, &hops))
+                        }
+                        Some(s) => s,
+                    };
+                    continue;
+                }
                 let target = st.link_target.clone().unwrap_or_default();
                 if target.is_empty() {
                     return Err(link_err(LinkProblem::Missing, here, &hops));
@@ -115,6 +202,7 @@ pub fn resolve(
                 hops.push(LinkHop {
                     link: here,
                     target: target.clone(),
+                    daemon_resolved: false,
                 });
                 for c in components(&target).collect::<Vec<_>>().into_iter().rev() {
                     todo.push_front((c.to_owned(), Some(hop)));
@@ -144,6 +232,7 @@ fn root_stat() -> Stat {
         size: 0,
         mode: 0o755,
         link_target: None,
+        link_end: None,
     }
 }
 

@@ -124,6 +124,7 @@ impl<R: Read + Seek> ImageFiles for TarFiles<R> {
             size: data.size,
             mode: e.mode,
             link_target: e.link_target.clone(),
+            link_end: None,
         }))
     }
 

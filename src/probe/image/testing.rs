@@ -1,11 +1,14 @@
-//! Synthetic images for tests: in-memory tars, minimal ELF files, and a
-//! reader that serves gigabytes of zeros without holding them.
+//! Synthetic images for tests: in-memory tars, minimal ELF files, a reader
+//! that serves gigabytes of zeros without holding them, and one that resolves
+//! links inside the root the way the archive API's daemon does.
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use super::TarFiles;
+use super::files::{components, join};
+use super::{FileKind, ImageFiles, ReadError, Stat, TarFiles};
 
 /// Builds a tar in memory, entry by entry, as `tar` would lay it out.
 #[derive(Default)]
@@ -247,4 +250,77 @@ pub fn elf(needed: Option<&[&str]>, tail: &[u8]) -> Vec<u8> {
     }
     f.extend_from_slice(tail);
     f
+}
+
+/// What the archive API's daemon does over `inner`: parents resolved inside
+/// the root (moby `FollowSymlinkInScope`: a missing component is kept
+/// lexically, `..` stops at the root, at most 255 links), the last component
+/// lstat-ed, and a link's `link_end` the end of its chain. A loop makes the
+/// daemon answer 500; the archive reader then gives the verbatim link
+/// (`link_end` None), which is what this gives.
+pub struct InRoot<T>(pub T);
+
+impl<T: ImageFiles> InRoot<T> {
+    /// `None` for a loop.
+    fn in_scope(&self, path: &str) -> Option<String> {
+        let mut todo: VecDeque<String> = components(path).map(str::to_owned).collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut links = 0;
+        while let Some(c) = todo.pop_front() {
+            if c == ".." {
+                done.pop();
+                continue;
+            }
+            done.push(c);
+            if let Ok(Some(st)) = self.0.stat(&join(&done)) {
+                if st.kind == FileKind::Symlink {
+                    links += 1;
+                    if links > 255 {
+                        return None;
+                    }
+                    let target = st.link_target.unwrap_or_default();
+                    done.pop();
+                    if target.starts_with('/') {
+                        done.clear();
+                    }
+                    for t in components(&target).collect::<Vec<_>>().into_iter().rev() {
+                        todo.push_front(t.to_owned());
+                    }
+                }
+            }
+        }
+        Some(join(&done))
+    }
+}
+
+impl<T: ImageFiles> ImageFiles for InRoot<T> {
+    fn stat(&self, path: &str) -> Result<Option<Stat>, ReadError> {
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let Some(parent) = self.in_scope(parent) else {
+            return Err(ReadError::broken(path, "500: too many links"));
+        };
+        let full = format!("{}/{name}", parent.trim_end_matches('/'));
+        let Some(mut st) = self.0.stat(&full)? else {
+            return Ok(None);
+        };
+        if st.kind == FileKind::Symlink {
+            st.link_end = self.in_scope(&full);
+            if st.link_end.is_some() {
+                st.link_target = None;
+            }
+        }
+        Ok(Some(st))
+    }
+
+    fn read(&self, path: &str, cap: usize) -> Result<Vec<u8>, ReadError> {
+        self.0.read(path, cap)
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
+        self.0.list(dir)
+    }
+
+    fn resolves_in_root(&self) -> bool {
+        true
+    }
 }

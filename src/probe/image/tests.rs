@@ -1,6 +1,6 @@
 //! The analysis over synthetic images: layouts no Debian suite gives.
 
-use super::testing::{elf, TarBuilder};
+use super::testing::{elf, InRoot, TarBuilder};
 use super::*;
 use crate::facts::image::{LinkProblem, Pid1Kind, VersionSource};
 
@@ -300,4 +300,67 @@ fn hard_links_share_data() {
     assert_eq!(f.systemd_path.as_deref(), Some("/sbin/init"));
     let v = f.systemd.ok().unwrap().clone().unwrap();
     assert_eq!((v.major, v.version.as_str()), (247, "247.3-7+deb11u5"));
+}
+
+/// Through a reader that resolves inside the root (the archive API), a link
+/// is one hop to where its chain ends, marked as resolved by the daemon; the
+/// rest of the facts are the walk's.
+#[test]
+fn reader_resolved_chain_is_one_hop() {
+    let bin = elf(
+        Some(&["libsystemd-shared-252.so", "libc.so.6"]),
+        b"\0systemd 252.39-1~deb12u2 running in %ssystem mode (%s)\0",
+    );
+    let walked = analyze("t", &init(), &debian12(&bin).files());
+    let mut f = analyze("t", &init(), &InRoot(debian12(&bin).files()));
+    let p = f.pid1.ok().unwrap();
+    assert_eq!(p.links.len(), 1, "{:?}", p.links);
+    assert_eq!(p.links[0].link, "/sbin/init");
+    assert_eq!(p.links[0].target, "/usr/lib/systemd/systemd");
+    assert!(p.links[0].daemon_resolved);
+    assert_eq!(
+        resolve::chain(&p.links),
+        "/sbin/init -> /usr/lib/systemd/systemd (chain end, resolved by the daemon)"
+    );
+    if let crate::facts::Probed::Ok(p) = &mut f.pid1 {
+        p.links = walked.pid1.ok().unwrap().links.clone();
+    }
+    assert_eq!(f, walked);
+}
+
+#[test]
+fn reader_resolved_loop_and_dangling_links_are_findings() {
+    let looping = TarBuilder::new()
+        .symlink("./sbin/init", "init2")
+        .symlink("./sbin/init2", "/sbin/init");
+    let f = analyze("t", &init(), &InRoot(looping.files()));
+    assert_eq!(f.pid1.ok().unwrap().kind, Pid1Kind::Missing);
+    assert_eq!(f.link_findings[0].problem, LinkProblem::Loop);
+    assert_eq!(f.link_findings[0].path, "/sbin/init");
+
+    let dangling = TarBuilder::new()
+        .symlink("./sbin", "usr/sbin")
+        .symlink("./usr/sbin/init", "../lib/systemd/systemd");
+    let f = analyze("t", &init(), &InRoot(dangling.files()));
+    let l = &f.link_findings[0];
+    assert_eq!(
+        (l.problem, l.at.as_str()),
+        (LinkProblem::Missing, "/usr/lib/systemd/systemd")
+    );
+    assert!(l.hops[0].daemon_resolved, "{l:?}");
+}
+
+/// The daemon keeps `..` at the root as the kernel does, and does not say it
+/// did: the same file is reached, the climb is not reported.
+#[test]
+fn reader_resolved_link_out_of_the_root_stays_inside_unreported() {
+    let bin = elf(Some(&["libsystemd-shared-255.so"]), b"");
+    let files = TarBuilder::new()
+        .symlink("./sbin/init", "../../../../../lib/systemd/systemd")
+        .exe("./lib/systemd/systemd", &bin)
+        .symlink("./etc/os-release", "../../../../usr/lib/os-release");
+    let f = analyze("t", &init(), &InRoot(files.files()));
+    assert_eq!(f.init.as_deref(), Some("/lib/systemd/systemd"));
+    assert!(f.link_findings.is_empty(), "{:?}", f.link_findings);
+    assert_eq!(f.os, crate::facts::Probed::Ok(None));
 }
