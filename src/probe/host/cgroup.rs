@@ -4,7 +4,7 @@
 use procfs_core::FromBufRead;
 use procfs_core::{CGroupControllers, ProcessCGroups};
 
-use super::mounts::{self, Mount};
+use super::mounts::{self, Mount, MountTable};
 use crate::facts::host::{Cgroup2Mount, CgroupFacts, CgroupMode, StatfsEntry, V1Hierarchy};
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
@@ -42,13 +42,15 @@ fn host_proc_is_pid1(root: &HostRoot) -> bool {
     !root.is_live() && root.exists("/proc/1/mountinfo")
 }
 
-pub fn probe(root: &HostRoot) -> Probed<CgroupFacts> {
-    probe_inner(root).into()
+pub fn probe(root: &HostRoot, table: &Result<MountTable, String>) -> Probed<CgroupFacts> {
+    match table {
+        Ok(t) => probe_inner(root, t).into(),
+        Err(e) => Probed::error(e.clone()),
+    }
 }
 
-fn probe_inner(root: &HostRoot) -> Result<CgroupFacts, String> {
-    let path = mountinfo_path(root);
-    let mounts = mounts::parse(&root.read_text(path)?, path)?;
+fn probe_inner(root: &HostRoot, table: &MountTable) -> Result<CgroupFacts, String> {
+    let (path, mounts) = (table.path, &table.mounts);
     let statfs = if root.is_live() {
         live_statfs()
     } else {
@@ -56,7 +58,7 @@ fn probe_inner(root: &HostRoot) -> Result<CgroupFacts, String> {
     };
     let (mode, detected_by, reason) = match decide_by_statfs(&statfs) {
         Some((mode, reason)) => {
-            let (m_mode, _) = decide_by_mounts(&mounts);
+            let (m_mode, _) = decide_by_mounts(mounts);
             let reason = if m_mode == mode {
                 reason
             } else {
@@ -65,13 +67,13 @@ fn probe_inner(root: &HostRoot) -> Result<CgroupFacts, String> {
             (mode, "statfs", reason)
         }
         None => {
-            let (mode, reason) = decide_by_mounts(&mounts);
+            let (mode, reason) = decide_by_mounts(mounts);
             (mode, "mountinfo", reason)
         }
     };
 
-    let cgroup2 = cgroup2_mount(&mounts, mode);
-    let v1_hierarchies = v1_hierarchies(&mounts);
+    let cgroup2 = cgroup2_mount(mounts, mode);
+    let v1_hierarchies = v1_hierarchies(mounts);
     let own_cgroup = own_cgroup(root);
     let (root_controllers, root_subtree_control, own_controllers) = match &cgroup2 {
         Some(m) => {
@@ -103,7 +105,7 @@ fn probe_inner(root: &HostRoot) -> Result<CgroupFacts, String> {
         reason,
         statfs,
         mountinfo_path: path.to_owned(),
-        top_mount: mounts::visible_at(&mounts, CG).map(|m| m.line.clone()),
+        top_mount: mounts::visible_at(mounts, CG).map(|m| m.line.clone()),
         cgroup2,
         v1_hierarchies,
         root_controllers,

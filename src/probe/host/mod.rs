@@ -9,14 +9,15 @@ use crate::facts::HostFacts;
 use crate::probe::root::HostRoot;
 
 pub fn probe(root: &HostRoot) -> HostFacts {
+    let mounts = mounts::read(root);
     HostFacts {
         root: root.dir().display().to_string(),
         live: root.is_live(),
-        cgroup: cgroup::probe(root),
+        cgroup: cgroup::probe(root, &mounts),
         kernel: kernel::probe_kernel(root),
         cmdline: kernel::probe_cmdline(root),
         init: process::probe_init(root),
-        container: process::probe_container(root),
+        container: process::probe_container(root, mounts.as_ref().ok()),
         capabilities: process::probe_capabilities(root),
     }
 }

@@ -24,6 +24,22 @@ impl Mount {
     }
 }
 
+/// The mount table the host probes share, read once.
+#[derive(Debug, Clone)]
+pub struct MountTable {
+    /// The file it was read from, relative to the root.
+    pub path: &'static str,
+    pub mounts: Vec<Mount>,
+}
+
+/// Reads and parses the mountinfo that describes the host (see
+/// [`super::cgroup::mountinfo_path`]).
+pub fn read(root: &crate::probe::root::HostRoot) -> Result<MountTable, String> {
+    let path = super::cgroup::mountinfo_path(root);
+    let mounts = parse(&root.read_text(path)?, path)?;
+    Ok(MountTable { path, mounts })
+}
+
 /// Parses a whole mountinfo; the first line that is not one is an error
 /// naming the file and line number.
 pub fn parse(text: &str, file: &str) -> Result<Vec<Mount>, String> {

@@ -3,7 +3,7 @@
 use procfs_core::process::Status;
 use procfs_core::FromBufRead;
 
-use super::mounts;
+use super::mounts::{self, MountTable};
 use crate::facts::host::{CapabilityFacts, ContainerFacts, InitFacts};
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
@@ -63,7 +63,7 @@ const CONTAINER_CGROUP_MARKERS: &[&str] = &[
 ];
 const CONTAINER_ROOT_FS: &[&str] = &["overlay", "fuse.fuse-overlayfs", "aufs", "zfs", "btrfs"];
 
-pub fn probe_container(root: &HostRoot) -> Probed<ContainerFacts> {
+pub fn probe_container(root: &HostRoot, table: Option<&MountTable>) -> Probed<ContainerFacts> {
     let mut signals = Vec::new();
     let mut counter = Vec::new();
     let mut strong = false;
@@ -98,13 +98,7 @@ pub fn probe_container(root: &HostRoot) -> Probed<ContainerFacts> {
     if dockerenv {
         signals.push("/.dockerenv exists".to_owned());
     }
-    let path = super::cgroup::mountinfo_path(root);
-    if let Some(rootfs) = root
-        .read_text(path)
-        .ok()
-        .and_then(|t| mounts::parse(&t, path).ok())
-        .and_then(|m| mounts::visible_at(&m, "/").cloned())
-    {
+    if let Some(rootfs) = table.and_then(|t| mounts::visible_at(&t.mounts, "/")) {
         let fs = rootfs.info.fs_type.as_str();
         let source = rootfs.info.mount_source.clone().unwrap_or_default();
         if CONTAINER_ROOT_FS.contains(&fs) && !source.starts_with("/dev/") {
