@@ -247,11 +247,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Some(path) => load_facts(path)?,
         None => probe::probe_with_images(
             &host_root(&cli)?,
-            &probe::docker::Options {
-                host: cli.docker_host.clone(),
-                timeout: std::time::Duration::from_secs_f64(cli.timeout),
-                skip: cli.no_docker,
-            },
+            &docker_options(&cli),
             &images,
             cli.image_reader.into(),
         ),
@@ -296,23 +292,36 @@ pub fn run(cli: Cli) -> Result<i32, String> {
 /// `container NAME|ID`: the container's facts, and its settings as the run
 /// line the run checks judge. A missing container is a usage error.
 fn attach_container(facts: &mut Facts, cli: &Cli, reference: &str) -> Result<(), String> {
-    let opts = probe::docker::Options {
-        host: cli.docker_host.clone(),
-        timeout: std::time::Duration::from_secs_f64(cli.timeout),
-        skip: false,
-    };
+    let opts = docker_options(cli);
     let mut c = probe::docker::container::probe(&opts, reference)?;
+    // Its image too, so /run/lock and PID 1 are judged with the image's systemd.
+    let image = probe::docker::image::probe(
+        &c.config.image,
+        probe::docker::endpoint(&opts),
+        opts.timeout,
+        cli.image_reader.into(),
+    );
     match crate::facts::run::RunFacts::from_container(&c) {
         Ok(mut run) => {
             if let Some(d) = &facts.docker {
                 crate::run::context::from_docker(&mut run.context, d);
             }
+            crate::run::context::from_image(&mut run.context, &image);
             facts.run = Some(run);
         }
         Err(e) => c.run_line_error = Some(e.to_string()),
     }
     facts.container = Some(c);
+    facts.images.push(image);
     Ok(())
+}
+
+fn docker_options(cli: &Cli) -> probe::docker::Options {
+    probe::docker::Options {
+        host: cli.docker_host.clone(),
+        timeout: std::time::Duration::from_secs_f64(cli.timeout),
+        skip: cli.no_docker,
+    }
 }
 
 fn load_facts(path: &PathBuf) -> Result<Facts, String> {
