@@ -227,3 +227,76 @@ fn leftovers_of_dead_runs_are_swept() {
     assert!(alive_left, "a live run's container was removed");
     assert!(stderr.contains(&dead), "{stderr}");
 }
+
+/// Two removals of one container race (the signal handler and the guard):
+/// the daemon answers the later with 409 "already in progress" at once and
+/// lists the container until the earlier ends. The later must not return
+/// before that, or the process exits with its probe container still there.
+/// An open archive stream holds the container's lock, so both DELETEs queue
+/// on it and are certain to overlap; the raw one, queued first, wins it.
+#[test]
+fn a_removal_racing_another_returns_only_when_gone() {
+    use sdctr_doctor::probe::docker::client::{runtime, Client, Endpoint};
+    use sdctr_doctor::probe::docker::probe_container::remove;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !ready() {
+        return;
+    }
+    const SOCKET: &str = "/var/run/docker.sock";
+    // Sends one HTTP/1.0 request; returns the connection after the status line.
+    let send = |method: &str, path: &str| {
+        let mut s = UnixStream::connect(SOCKET).unwrap();
+        write!(s, "{method} {path} HTTP/1.0\r\nHost: docker\r\n\r\n").unwrap();
+        let mut head = [0u8; 12];
+        s.read_exact(&mut head).unwrap();
+        let status: u16 = String::from_utf8_lossy(&head[9..12]).parse().unwrap();
+        (status, s)
+    };
+    let mut lost_the_race = 0;
+    for round in 0..3 {
+        let name = format!("sdctr-doctor-test-race-{}-{round}", std::process::id());
+        let (ok, out) = docker(&[
+            "create",
+            "--name",
+            &name,
+            "--network",
+            "none",
+            "--entrypoint",
+            "/never",
+            IMAGE_A,
+        ]);
+        assert!(ok, "{out}");
+        let (status, lock) = send("GET", &format!("/containers/{name}/archive?path=/usr"));
+        assert_eq!(status, 200);
+        let (raw_status, gone_after_remove) = std::thread::scope(|s| {
+            let raw = s.spawn(|| send("DELETE", &format!("/containers/{name}?force=1")).0);
+            std::thread::sleep(Duration::from_millis(200));
+            let ours = s.spawn(|| {
+                let rt = runtime().unwrap();
+                let bound = Duration::from_secs(20);
+                let c = Client::new(
+                    Endpoint::parse(&format!("unix://{SOCKET}")).unwrap(),
+                    tokio::time::Instant::now() + bound,
+                    bound,
+                );
+                rt.block_on(remove(&c, &name)).unwrap();
+                send("GET", &format!("/containers/{name}/json")).0 == 404
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            drop(lock);
+            (raw.join().unwrap(), ours.join().unwrap())
+        });
+        let _ = docker(&["rm", "-f", &name]);
+        assert!(
+            gone_after_remove,
+            "round {round}: remove() returned while {name} was listed"
+        );
+        lost_the_race += usize::from(raw_status == 204);
+    }
+    assert!(
+        lost_the_race >= 1,
+        "remove() never raced a removal in progress"
+    );
+}

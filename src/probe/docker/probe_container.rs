@@ -104,8 +104,9 @@ pub fn wait_if_terminating() {
 }
 
 fn remove_all_registered() {
-    // A create in flight would leave a container the daemon finishes later.
-    let until = std::time::Instant::now() + Duration::from_secs(3);
+    // A create in flight would leave a container the daemon finishes later;
+    // the create itself is bounded by the run's deadline.
+    let until = std::time::Instant::now() + REMOVE_BOUND;
     while registry().iter().any(|r| r.creating) && std::time::Instant::now() < until {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -129,7 +130,7 @@ fn remove_all_registered() {
 pub use super::client::runtime;
 
 /// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
-/// `VOLUME`s too); a container already gone is fine.
+/// `VOLUME`s too); returns once the container is gone.
 pub async fn remove(client: &Client, name: &str) -> Result<(), ClientError> {
     let r = client
         .request(
@@ -139,14 +140,37 @@ pub async fn remove(client: &Client, name: &str) -> Result<(), ClientError> {
             64 << 10,
         )
         .await?;
-    // Gone already, or being removed by the signal handler at this moment.
-    if r.status == StatusCode::NOT_FOUND
-        || (r.status == StatusCode::CONFLICT
-            && String::from_utf8_lossy(&r.body).contains("already in progress"))
-    {
+    if r.status == StatusCode::NOT_FOUND {
         return Ok(());
     }
+    // Another thread (the signal handler, or the guard it raced) is removing
+    // it: the daemon answers 409 at once and still lists the container until
+    // that removal ends, so returning now would let the process exit first.
+    if r.status == StatusCode::CONFLICT
+        && String::from_utf8_lossy(&r.body).contains("already in progress")
+    {
+        return wait_gone(client, name).await;
+    }
     r.success(&format!("DELETE /containers/{name}")).map(|_| ())
+}
+
+/// Polls `GET /containers/{name}/json` until 404, within the client's deadline.
+async fn wait_gone(client: &Client, name: &str) -> Result<(), ClientError> {
+    loop {
+        let r = client
+            .request(
+                Method::GET,
+                &format!("/containers/{name}/json"),
+                None,
+                1 << 20,
+            )
+            .await?;
+        if r.status == StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        r.success(&format!("GET /containers/{name}/json"))?;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// A created, never started container; removed when dropped.
