@@ -13,12 +13,7 @@ use serde_json::Value;
 const MOUNTINFO: &str = "proc/self/mountinfo";
 
 fn message(doc: &Value, id: &str) -> String {
-    doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()["message"]
+    common::check(doc, id)["message"]
         .as_str()
         .unwrap()
         .to_owned()

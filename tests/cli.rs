@@ -96,12 +96,7 @@ fn json_shape() {
 
     // A fail carries its remediation.
     let (_, lint) = json_of(&fixture("centos7-legacy"), common::LINT_INIT);
-    let init = lint["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "run.init")
-        .unwrap();
+    let init = common::check(&lint, "run.init");
     assert_eq!(init["status"], "fail");
     assert!(init["remediation"]["text"]
         .as_str()

@@ -6,6 +6,9 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+use common::check;
+
 fn doctor(args: &[&str], docker_host: &str) -> (i32, Value, Duration) {
     let start = Instant::now();
     let out = Command::cargo_bin("sdctr-doctor")
@@ -17,15 +20,6 @@ fn doctor(args: &[&str], docker_host: &str) -> (i32, Value, Duration) {
     let took = start.elapsed();
     let json: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), json, took)
-}
-
-fn check<'a>(doc: &'a Value, id: &str) -> &'a Value {
-    doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
 }
 
 #[test]

@@ -7,6 +7,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{can_run, docker};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -16,37 +19,17 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 const IMAGE_A: &str = "sdctr-test/bookworm-systemd";
 const IMAGE_B: &str = "sdctr-test/trixie-systemd";
 
-fn docker(args: &[&str]) -> (bool, String) {
-    match Command::new("docker").args(args).output() {
-        Ok(o) => {
-            let text = if o.status.success() {
-                o.stdout
-            } else {
-                o.stderr
-            };
-            (
-                o.status.success(),
-                String::from_utf8_lossy(&text).trim().to_owned(),
-            )
-        }
-        Err(e) => (false, format!("docker: {e}")),
-    }
-}
-
 fn ready() -> bool {
-    let why = match (
-        docker(&["version", "-f", "{{.Server.Version}}"]),
-        docker(&["image", "inspect", IMAGE_A, IMAGE_B]),
-    ) {
-        ((false, e), _) => format!("no Docker daemon answers: {e}"),
-        (_, (false, e)) => format!("{e} (run scripts/build-test-images.sh)"),
-        _ => return true,
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and {why}");
-    }
-    eprintln!("SKIP: {why}");
-    false
+    can_run(
+        match (
+            docker(&["version", "-f", "{{.Server.Version}}"]),
+            docker(&["image", "inspect", IMAGE_A, IMAGE_B]),
+        ) {
+            ((false, e), _) => Some(format!("no Docker daemon answers: {e}")),
+            (_, (false, e)) => Some(format!("{e} (run scripts/build-test-images.sh)")),
+            _ => None,
+        },
+    )
 }
 
 /// Probe containers labelled with `pid`.

@@ -3,8 +3,10 @@
 //! hostile image made here with `docker import`. Without a daemon (or the
 //! test images) these fail under CI=true and skip, saying why, otherwise.
 
+mod common;
+
+use common::{can_run, check, docker, image_cache};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
 
 const IMAGES: &[&str] = &[
@@ -13,22 +15,6 @@ const IMAGES: &[&str] = &[
     "bullseye-systemd",
     "bookworm-nosystemd",
 ];
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// False (after saying why) when the test cannot run here; panics under CI.
-fn usable(why_not: Option<String>) -> bool {
-    match why_not {
-        None => true,
-        Some(why) if in_ci() => panic!("CI=true and {why}"),
-        Some(why) => {
-            eprintln!("SKIP: {why}");
-            false
-        }
-    }
-}
 
 fn daemon_answers() -> Option<String> {
     match Command::new("docker")
@@ -42,28 +28,6 @@ fn daemon_answers() -> Option<String> {
         )),
         Err(e) => Some(format!("no docker CLI: {e}")),
     }
-}
-
-fn cache() -> PathBuf {
-    std::env::var_os("SDCTR_IMAGE_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/sdctr-doctor/images"))
-}
-
-fn docker(args: &[&str]) -> (bool, String) {
-    let o = Command::new("docker")
-        .args(args)
-        .output()
-        .expect("docker runs");
-    let text = if o.status.success() {
-        o.stdout
-    } else {
-        o.stderr
-    };
-    (
-        o.status.success(),
-        String::from_utf8_lossy(&text).trim().to_owned(),
-    )
 }
 
 /// `sdctr-doctor ARGS --json`: (exit code, report, pid).
@@ -86,15 +50,6 @@ fn report(args: &[&str]) -> (i32, Value, u32) {
     (out.status.code().expect("exited"), doc, pid)
 }
 
-fn check<'a>(doc: &'a Value, id: &str) -> &'a Value {
-    doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
-}
-
 fn no_probe_container_of(pids: &[u32]) {
     let (ok, out) = docker(&[
         "ps",
@@ -113,13 +68,13 @@ fn no_probe_container_of(pids: &[u32]) {
 
 #[test]
 fn test_images_through_both_readers() {
-    if !usable(daemon_answers()) {
+    if !can_run(daemon_answers()) {
         return;
     }
     let root = nix::unistd::geteuid().is_root();
     for name in IMAGES {
         let tag = format!("sdctr-test/{name}");
-        let printed = cache().join(format!("{name}.systemd-version"));
+        let printed = image_cache().join(format!("{name}.systemd-version"));
         let (present, cmd0) = docker(&["image", "inspect", "-f", "{{index .Config.Cmd 0}}", &tag]);
         let missing = if !printed.is_file() || !present {
             Some(format!(
@@ -129,7 +84,7 @@ fn test_images_through_both_readers() {
         } else {
             None
         };
-        if !usable(missing) {
+        if !can_run(missing) {
             continue;
         }
         // Ground truth: what the image itself printed, and its own readlink -f.
@@ -224,7 +179,7 @@ fn test_images_through_both_readers() {
 
 #[test]
 fn missing_image_is_never_pulled() {
-    if !usable(daemon_answers()) {
+    if !can_run(daemon_answers()) {
         return;
     }
     let tag = "sdctr-test/not-there:never";
@@ -273,7 +228,7 @@ impl Drop for Imported {
 
 #[test]
 fn hostile_image_no_hang_no_big_memory() {
-    if !usable(daemon_answers()) {
+    if !can_run(daemon_answers()) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

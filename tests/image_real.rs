@@ -9,6 +9,9 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
+use common::{image_cache, in_ci};
 use sdctr_doctor::facts::image::{Pid1Kind, VersionSource};
 use sdctr_doctor::probe::image::{analyze, ImageInspect, TarFiles};
 
@@ -31,20 +34,10 @@ fn printed_version(line: &str) -> Option<(u32, String)> {
     Some((major.parse().ok()?, full.to_owned()))
 }
 
-fn cache() -> PathBuf {
-    std::env::var_os("SDCTR_IMAGE_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/sdctr-doctor/images"))
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// The cached tarball and the imported image's inspect JSON, or why not.
 fn inputs(name: &str) -> Result<(PathBuf, String, String, String), String> {
-    let tarball = cache().join(format!("{name}.tar"));
-    let printed = cache().join(format!("{name}.systemd-version"));
+    let tarball = image_cache().join(format!("{name}.tar"));
+    let printed = image_cache().join(format!("{name}.systemd-version"));
     if !tarball.is_file() || !printed.is_file() {
         return Err(format!(
             "{} or {} missing: run scripts/build-test-images.sh",

@@ -2,11 +2,9 @@
 //! malformed lines. Assertions hold on any host (the run checks that fail
 //! here, --init, fail everywhere).
 
-use assert_cmd::Command;
+mod common;
 
-fn doctor() -> Command {
-    Command::cargo_bin("sdctr-doctor").unwrap()
-}
+use common::{check, doctor};
 
 #[test]
 fn init_fails_everywhere_and_the_recipe_drops_it() {
@@ -35,12 +33,7 @@ fn init_fails_everywhere_and_the_recipe_drops_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let init = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "run.init")
-        .unwrap();
+    let init = check(&doc, "run.init");
     assert_eq!(init["status"], "fail");
     assert_eq!(doc["facts"]["run"]["spec"]["init"], true);
     let argv: Vec<&str> = doc["recipe"]["argv"]

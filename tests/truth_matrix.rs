@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
 const PREFIX: &str = "sdctr-truth-";
 /// How long a container gets to reach running/degraded.
 const BOOT_BOUND: Duration = Duration::from_secs(20);
@@ -41,10 +43,6 @@ const RECIPES: &[(&str, &str)] = &[
     ("d", ""),
     ("e", "--init"),
 ];
-
-fn ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
 
 /// Why the matrix cannot run here, if it cannot.
 fn missing_prerequisite() -> Option<String> {
@@ -433,7 +431,7 @@ fn target_dir() -> PathBuf {
 #[test]
 fn doctor_predicts_every_cell() {
     if let Some(why) = missing_prerequisite() {
-        if ci() {
+        if common::in_ci() {
             panic!("CI=true but the truth matrix cannot run: {why}");
         }
         eprintln!("SKIP truth matrix: {why}");

@@ -93,11 +93,59 @@ pub fn statuses(doc: &Value) -> Vec<(String, String)> {
 }
 
 pub fn status_of(doc: &Value, id: &str) -> String {
-    statuses(doc)
-        .into_iter()
-        .find(|(i, _)| i == id)
+    check(doc, id)["status"].as_str().unwrap().to_owned()
+}
+
+/// The check `id` of a report.
+pub fn check<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["checks"]
+        .as_array()
+        .expect("checks[]")
+        .iter()
+        .find(|c| c["id"] == id)
         .unwrap_or_else(|| panic!("no check {id}"))
-        .1
+}
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// True when nothing is missing; else panics under CI=true, or says why
+/// it skips and returns false.
+pub fn can_run(why_not: Option<String>) -> bool {
+    match why_not {
+        None => true,
+        Some(why) if in_ci() => panic!("CI=true and {why}"),
+        Some(why) => {
+            eprintln!("SKIP: {why}");
+            false
+        }
+    }
+}
+
+/// `docker ARGS`: (success, trimmed stdout on success, else stderr).
+pub fn docker(args: &[&str]) -> (bool, String) {
+    match std::process::Command::new("docker").args(args).output() {
+        Ok(o) => {
+            let text = if o.status.success() {
+                o.stdout
+            } else {
+                o.stderr
+            };
+            (
+                o.status.success(),
+                String::from_utf8_lossy(&text).trim().to_owned(),
+            )
+        }
+        Err(e) => (false, format!("docker: {e}")),
+    }
+}
+
+/// Where scripts/build-test-images.sh caches tarballs and printed versions.
+pub fn image_cache() -> PathBuf {
+    std::env::var_os("SDCTR_IMAGE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/sdctr-doctor/images"))
 }
 
 /// A tempdir holding a copy of a fixture, to change one thing in.
