@@ -84,7 +84,7 @@ pub struct Cli {
     pub image_reader: ImageReaderChoice,
 
     /// Bound on the daemon's answers, in seconds (each --image has its own).
-    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = parse_timeout)]
+    #[arg(long, value_name = "SECS", default_value_t = probe::docker::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = parse_timeout)]
     pub timeout: f64,
 }
 
@@ -170,9 +170,9 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_ERROR } else { 0 };
+            // clap's own codes: 2 for a usage error (our EXIT_ERROR), 0 for --help.
             let _ = e.print();
-            return code;
+            return e.exit_code();
         }
     };
     match run(cli) {
@@ -270,7 +270,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         .as_ref()
         .map(|_| crate::run::recipe::recipe(&facts));
     let out = if cli.json || cli.format == Format::Json {
-        report::json::render_with_recipe(&facts, &findings, cli.strict, recipe.as_ref())
+        report::json::render(&facts, &findings, cli.strict, recipe.as_ref())
     } else {
         let style = human::Style {
             color: cli.color.enabled(),
@@ -293,11 +293,12 @@ pub fn run(cli: Cli) -> Result<i32, String> {
 /// line the run checks judge. A missing container is a usage error.
 fn attach_container(facts: &mut Facts, cli: &Cli, reference: &str) -> Result<(), String> {
     let opts = docker_options(cli);
-    let mut c = probe::docker::container::probe(&opts, reference)?;
+    let endpoint = probe::docker::endpoint(&opts);
+    let mut c = probe::docker::container::probe(endpoint.clone(), opts.timeout, reference)?;
     // Its image too, so /run/lock and PID 1 are judged with the image's systemd.
     let image = probe::docker::image::probe(
         &c.config.image,
-        probe::docker::endpoint(&opts),
+        endpoint,
         opts.timeout,
         cli.image_reader.into(),
     );

@@ -259,11 +259,7 @@ fn a_removal_racing_another_returns_only_when_gone() {
             let ours = s.spawn(|| {
                 let rt = runtime().unwrap();
                 let bound = Duration::from_secs(20);
-                let c = Client::new(
-                    Endpoint::parse(&format!("unix://{SOCKET}")).unwrap(),
-                    tokio::time::Instant::now() + bound,
-                    bound,
-                );
+                let c = Client::new(Endpoint::parse(&format!("unix://{SOCKET}")).unwrap(), bound);
                 rt.block_on(remove(&c, &name)).unwrap();
                 send("GET", &format!("/containers/{name}/json")).0 == 404
             });

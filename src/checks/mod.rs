@@ -26,26 +26,6 @@ pub enum Status {
     Error,
 }
 
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Pass,
-        Status::Warn,
-        Status::Fail,
-        Status::Skip,
-        Status::Error,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::Skip => "skip",
-            Status::Error => "error",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Remediation {
     pub text: String,

@@ -10,19 +10,9 @@ pub mod systemd_lib;
 use crate::facts::Facts;
 use root::HostRoot;
 
-/// Host facts only; the daemon is not asked.
-pub fn probe_all(root: &HostRoot) -> Facts {
-    probe_with_docker(root, &docker::Options::skipped())
-}
-
-/// The host probe on a thread while the docker probe waits on the daemon, so a
-/// run costs about what the daemon's `/info` costs.
-pub fn probe_with_docker(root: &HostRoot, opts: &docker::Options) -> Facts {
-    probe_with_images(root, opts, &[], docker::image::Reader::Auto)
-}
-
-/// Host, daemon and every image at once: one thread each, every image bounded
-/// by `opts.timeout` on its own.
+/// Host, daemon and every image at once: one thread each, so a run costs
+/// about what the slowest answer costs; every image is bounded by
+/// `opts.timeout` on its own.
 pub fn probe_with_images(
     root: &HostRoot,
     opts: &docker::Options,

@@ -27,12 +27,8 @@ struct Document<'a> {
     recipe: Option<Option<&'a Recipe>>,
 }
 
-pub fn render(facts: &Facts, findings: &[Finding], strict: bool) -> String {
-    render_with_recipe(facts, findings, strict, None)
-}
-
-/// The document with `recipe` (present for `lint`, `null` when no recipe).
-pub fn render_with_recipe(
+/// The document; `recipe` is given for `lint` only (`null` when no recipe).
+pub fn render(
     facts: &Facts,
     findings: &[Finding],
     strict: bool,

@@ -4,9 +4,8 @@
 //! API (everything async, run it on a tokio runtime, current_thread is fine):
 //! - [`Endpoint::parse`] a `DOCKER_HOST`-style URL; `ssh://`, `https://`, `npipe://`
 //!   and `fd://` give [`ErrorKind::Unsupported`].
-//! - [`Client::new`]`(endpoint, deadline, budget)`: every call made through the client
-//!   ends by `deadline` (a tokio `Instant`) or fails with [`ErrorKind::Timeout`];
-//!   `budget` is only used to word that error.
+//! - [`Client::new`]`(endpoint, budget)`: every call made through the client
+//!   ends within `budget` of its creation or fails with [`ErrorKind::Timeout`].
 //! - [`Client::negotiate`]: `GET /_ping`, then every later path is prefixed with
 //!   `/v<min(daemon API-Version, MAX_API_VERSION)>`, a version the daemon speaks.
 //!   Without negotiation (or without the header) paths go unversioned, which
@@ -280,10 +279,11 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(endpoint: Endpoint, deadline: Instant, budget: Duration) -> Self {
+    /// Every call made through it (and its clones) ends within `budget` from now.
+    pub fn new(endpoint: Endpoint, budget: Duration) -> Self {
         Client {
             endpoint,
-            deadline,
+            deadline: Instant::now() + budget,
             budget,
             api_version: None,
         }
@@ -314,7 +314,7 @@ impl Client {
 
     fn url(&self, path: &str) -> String {
         match &self.api_version {
-            Some(v) if path != "/_ping" => format!("/v{v}{path}"),
+            Some(v) => format!("/v{v}{path}"),
             _ => path.to_owned(),
         }
     }

@@ -13,7 +13,6 @@ use hyper::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::client::{Client, ClientError, Endpoint, ErrorKind};
-use super::Options;
 use crate::facts::container::{
     ContainerConfig, ContainerFacts, ContainerState, LogTail, SystemdState, Tmpfs,
 };
@@ -267,12 +266,17 @@ fn render_mount(m: &HostMount) -> String {
     parts.join(",")
 }
 
-/// Reads one container, bounded by `opts.timeout` as a whole. `Err` is a
-/// one-line reason (no such container, daemon unreachable).
-pub fn probe(opts: &Options, reference: &str) -> Result<ContainerFacts, String> {
-    let ep = super::endpoint(opts)?;
+/// Reads one container, bounded by `timeout` as a whole; `endpoint` is where
+/// the daemon is (or why it could not be found). `Err` is a one-line reason
+/// (no such container, daemon unreachable).
+pub fn probe(
+    endpoint: Result<Endpoint, String>,
+    timeout: Duration,
+    reference: &str,
+) -> Result<ContainerFacts, String> {
+    let ep = endpoint?;
     let rt = super::client::runtime().map_err(|e| e.message)?;
-    rt.block_on(ask(ep, opts.timeout, reference))
+    rt.block_on(ask(ep, timeout, reference))
         .map_err(|e| e.message)
 }
 
@@ -281,8 +285,7 @@ async fn ask(
     timeout: Duration,
     reference: &str,
 ) -> Result<ContainerFacts, ClientError> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut c = Client::new(ep, deadline, timeout);
+    let mut c = Client::new(ep, timeout);
     c.negotiate().await?;
     let id = path_segment(reference);
     let resp = c

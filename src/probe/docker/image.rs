@@ -7,13 +7,12 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use hyper::{Method, StatusCode};
 use tokio::runtime::Runtime;
-use tokio::time::Instant;
 
 use super::archive::{query_escape, ArchiveFiles};
 use super::client::{Client, Endpoint, Peer};
@@ -49,11 +48,11 @@ pub fn probe(
         Ok(ep) => ep,
         Err(why) => return ImageFacts::unavailable(reference, false, Some(why)),
     };
-    let rt = match container::runtime() {
+    let rt = match super::client::runtime() {
         Ok(rt) => rt,
         Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
     };
-    let client = Client::new(ep, Instant::now() + timeout, timeout);
+    let client = Client::new(ep, timeout);
     let path = format!("/images/{}/json", query_escape(reference));
     let resp = match rt.block_on(client.request(Method::GET, &path, None, JSON_CAP)) {
         Ok(r) => r,
@@ -174,7 +173,9 @@ fn os_release_on_own_container(
     image: &str,
     answer: Sender<Result<Option<OsRelease>, String>>,
 ) {
-    let Ok(rt) = container::runtime() else { return };
+    let Ok(rt) = super::client::runtime() else {
+        return;
+    };
     let client = client.clone();
     let Ok(probe) = ProbeContainer::create(&rt, &client, image) else {
         return;
@@ -187,13 +188,9 @@ fn os_release_on_own_container(
 
 /// The first archive probe of the run sweeps; the others do not wait for it.
 fn sweep_once(rt: &Runtime, client: &Client) -> Vec<String> {
-    static SWEPT: Mutex<bool> = Mutex::new(false);
-    {
-        let mut swept = SWEPT.lock().unwrap_or_else(|p| p.into_inner());
-        if *swept {
-            return vec![];
-        }
-        *swept = true;
+    static SWEPT: AtomicBool = AtomicBool::new(false);
+    if SWEPT.swap(true, Ordering::SeqCst) {
+        return vec![];
     }
     rt.block_on(container::sweep(client)).unwrap_or_default()
 }

@@ -34,25 +34,6 @@ pub struct Options {
     pub skip: bool,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            host: None,
-            timeout: DEFAULT_TIMEOUT,
-            skip: false,
-        }
-    }
-}
-
-impl Options {
-    pub fn skipped() -> Self {
-        Options {
-            skip: true,
-            ..Options::default()
-        }
-    }
-}
-
 /// `Facts.docker` and `Facts.docker_probe`.
 pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
     let mut report = DockerProbe {
@@ -70,33 +51,14 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
         });
         return (None, report);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let resolved = endpoint::resolve(
-        opts.host.as_deref(),
-        &endpoint::Env {
-            var: &endpoint::live_env,
-            home,
-        },
-    );
-    let result = match resolved {
-        Err(e) => Err(ClientError::new(ErrorKind::Unsupported, e)).map_err(|e| ("config", e)),
+    let result = match resolve(opts) {
+        Err(e) => Err(("config", ClientError::new(ErrorKind::Unsupported, e))),
         Ok(r) => {
             report.endpoint = Some(r.host.clone());
             report.endpoint_source = Some(r.source.clone());
-            if r.tls {
-                Err(("unsupported_endpoint", ClientError::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "{} ({}) needs TLS (DOCKER_TLS_VERIFY or context TLS material): TLS endpoints are not supported yet",
-                        r.host, r.source
-                    ),
-                )))
-            } else {
-                match Endpoint::parse(&r.host) {
-                    Err(e) => Err((e.kind.as_str(), e)),
-                    Ok(ep) => run(ep, opts.timeout).map_err(|e| (e.kind.as_str(), e)),
-                }
-            }
+            connectable(&r)
+                .and_then(|ep| run(ep, opts.timeout))
+                .map_err(|e| (e.kind.as_str(), e))
         }
     };
     match result {
@@ -124,21 +86,32 @@ pub fn endpoint(opts: &Options) -> Result<Endpoint, String> {
     if opts.skip {
         return Err("the daemon was not asked (--no-docker)".into());
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let r = endpoint::resolve(
+    connectable(&resolve(opts)?).map_err(|e| e.message)
+}
+
+/// The endpoint the docker CLI would pick, from the flag, environment and config.
+fn resolve(opts: &Options) -> Result<endpoint::Resolved, String> {
+    endpoint::resolve(
         opts.host.as_deref(),
         &endpoint::Env {
             var: &endpoint::live_env,
-            home,
+            home: std::env::var_os("HOME").map(PathBuf::from),
         },
-    )?;
+    )
+}
+
+/// A resolved endpoint this client can talk to: not TLS, a known scheme.
+fn connectable(r: &endpoint::Resolved) -> Result<Endpoint, ClientError> {
     if r.tls {
-        return Err(format!(
-            "{} ({}) needs TLS, which is not supported yet",
-            r.host, r.source
+        return Err(ClientError::new(
+            ErrorKind::Unsupported,
+            format!(
+                "{} ({}) needs TLS (DOCKER_TLS_VERIFY or context TLS material): TLS endpoints are not supported yet",
+                r.host, r.source
+            ),
         ));
     }
-    Endpoint::parse(&r.host).map_err(|e| e.message)
+    Endpoint::parse(&r.host)
 }
 
 /// Asks one endpoint on a private current-thread runtime.
@@ -147,8 +120,7 @@ pub fn run(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> 
 }
 
 async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut c = Client::new(ep, deadline, timeout);
+    let mut c = Client::new(ep, timeout);
     let ping = c.negotiate().await?;
     let (version, info) = tokio::join!(
         c.request(Method::GET, "/version", None, JSON_CAP),

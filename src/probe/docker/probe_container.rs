@@ -14,7 +14,6 @@ use bytes::Bytes;
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use tokio::runtime::Runtime;
-use tokio::time::Instant;
 
 use super::client::{Client, ClientError, Endpoint, ErrorKind};
 
@@ -45,8 +44,14 @@ fn registry() -> std::sync::MutexGuard<'static, Vec<Registered>> {
     REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Identifies this process for [`sweep`]: pid, its start time, boot id, hostname.
-fn me() -> BTreeMap<String, String> {
+/// Identifies this process for [`sweep`]: pid, its start time, boot id,
+/// hostname; read once.
+fn me() -> &'static BTreeMap<String, String> {
+    static ME: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    ME.get_or_init(labels)
+}
+
+fn labels() -> BTreeMap<String, String> {
     let pid = std::process::id();
     let mut labels = BTreeMap::from([(LABEL.to_owned(), "1".to_owned())]);
     labels.insert(LABEL_PID.into(), pid.to_string());
@@ -117,17 +122,17 @@ fn remove_all_registered() {
     if targets.is_empty() {
         return;
     }
-    let Ok(rt) = runtime() else { return };
+    let Ok(rt) = super::client::runtime() else {
+        return;
+    };
     // One container per --image: removing them one after the other is quick.
     rt.block_on(async {
         for (ep, name) in targets {
-            let c = Client::new(ep, Instant::now() + REMOVE_BOUND, REMOVE_BOUND);
+            let c = Client::new(ep, REMOVE_BOUND);
             let _ = remove(&c, &name).await;
         }
     });
 }
-
-pub use super::client::runtime;
 
 /// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
 /// `VOLUME`s too); returns once the container is gone.
@@ -246,11 +251,7 @@ impl<'a> ProbeContainer<'a> {
 
 impl Drop for ProbeContainer<'_> {
     fn drop(&mut self) {
-        let c = Client::new(
-            self.endpoint.clone(),
-            Instant::now() + REMOVE_BOUND,
-            REMOVE_BOUND,
-        );
+        let c = Client::new(self.endpoint.clone(), REMOVE_BOUND);
         if let Err(e) = self.rt.block_on(remove(&c, &self.name)) {
             eprintln!(
                 "sdctr-doctor: warning: could not remove probe container {}: {e} (remove it with: docker rm -f {})",
