@@ -22,7 +22,6 @@ pub enum Access {
 #[derive(Debug, Clone)]
 pub struct HostRoot {
     dir: PathBuf,
-    live: bool,
     accessed: Arc<Mutex<BTreeMap<String, Access>>>,
 }
 
@@ -35,7 +34,6 @@ impl HostRoot {
             return Err(format!("--root {}: not a directory", dir.display()));
         }
         Ok(HostRoot {
-            live: canon == Path::new("/"),
             dir: canon,
             accessed: Arc::default(),
         })
@@ -44,13 +42,13 @@ impl HostRoot {
     pub fn live() -> Self {
         HostRoot {
             dir: PathBuf::from("/"),
-            live: true,
             accessed: Arc::default(),
         }
     }
 
+    /// The running system's `/` (the canonical `--root` is `/`).
     pub fn is_live(&self) -> bool {
-        self.live
+        self.dir == Path::new("/")
     }
 
     pub fn dir(&self) -> &Path {

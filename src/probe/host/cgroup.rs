@@ -28,13 +28,25 @@ pub fn mountinfo_path(root: &HostRoot) -> &'static str {
     }
 }
 
-/// The process whose cgroup describes the host: PID 1 under such a `--root`,
-/// else the doctor itself (its own /proc/self there is its container's).
-pub fn cgroup_path(root: &HostRoot) -> &'static str {
-    if host_proc_is_pid1(root) {
-        "/proc/1/cgroup"
-    } else {
-        "/proc/self/cgroup"
+/// The cgroup file of the process that describes the host, read once for the
+/// cgroup and container probes: PID 1's under such a `--root`, else the
+/// doctor's own (its /proc/self there is its container's).
+pub struct OwnCgroup {
+    pub path: &'static str,
+    pub content: Result<Vec<u8>, String>,
+}
+
+impl OwnCgroup {
+    pub fn read(root: &HostRoot) -> Self {
+        let path = if host_proc_is_pid1(root) {
+            "/proc/1/cgroup"
+        } else {
+            "/proc/self/cgroup"
+        };
+        OwnCgroup {
+            path,
+            content: root.read_bytes(path),
+        }
     }
 }
 
@@ -42,14 +54,22 @@ fn host_proc_is_pid1(root: &HostRoot) -> bool {
     !root.is_live() && root.exists("/proc/1/mountinfo")
 }
 
-pub fn probe(root: &HostRoot, table: &Result<MountTable, String>) -> Probed<CgroupFacts> {
+pub fn probe(
+    root: &HostRoot,
+    table: &Result<MountTable, String>,
+    own: &OwnCgroup,
+) -> Probed<CgroupFacts> {
     match table {
-        Ok(t) => probe_inner(root, t).into(),
+        Ok(t) => probe_inner(root, t, own).into(),
         Err(e) => Probed::error(e.clone()),
     }
 }
 
-fn probe_inner(root: &HostRoot, table: &MountTable) -> Result<CgroupFacts, String> {
+fn probe_inner(
+    root: &HostRoot,
+    table: &MountTable,
+    own: &OwnCgroup,
+) -> Result<CgroupFacts, String> {
     let (path, mounts) = (table.path, &table.mounts);
     let statfs = if root.is_live() {
         live_statfs()
@@ -74,7 +94,7 @@ fn probe_inner(root: &HostRoot, table: &MountTable) -> Result<CgroupFacts, Strin
 
     let cgroup2 = cgroup2_mount(mounts, mode);
     let v1_hierarchies = v1_hierarchies(mounts);
-    let own_cgroup = own_cgroup(root);
+    let own_cgroup = own_cgroup(own);
     let (root_controllers, root_subtree_control, own_controllers) = match &cgroup2 {
         Some(m) => {
             let own = match &own_cgroup {
@@ -231,16 +251,7 @@ fn cgroup2_mount(mounts: &[Mount], mode: CgroupMode) -> Option<Cgroup2Mount> {
         _ => return None,
     };
     let m = mounts::visible_at(mounts, at).filter(|m| m.info.fs_type == "cgroup2")?;
-    let mut super_options: Vec<String> = m
-        .info
-        .super_options
-        .iter()
-        .map(|(k, v)| match v {
-            Some(v) => format!("{k}={v}"),
-            None => k.clone(),
-        })
-        .collect();
-    super_options.sort();
+    let super_options = m.super_options_except(&[]);
     Some(Cgroup2Mount {
         mount_point: at.to_owned(),
         read_only: m.read_only(),
@@ -273,17 +284,7 @@ fn v1_hierarchies(mounts: &[Mount]) -> Vec<V1Hierarchy> {
         if !mp.starts_with("/sys/fs/cgroup/") {
             continue;
         }
-        let mut controllers: Vec<String> = m
-            .info
-            .super_options
-            .iter()
-            .filter(|(k, _)| !V1_NON_CONTROLLER_OPTIONS.contains(&k.as_str()))
-            .map(|(k, v)| match v {
-                Some(v) => format!("{k}={v}"),
-                None => k.clone(),
-            })
-            .collect();
-        controllers.sort();
+        let controllers = m.super_options_except(V1_NON_CONTROLLER_OPTIONS);
         out.retain(|h| h.mount_point != mp);
         out.push(V1Hierarchy {
             mount_point: mp,
@@ -310,13 +311,14 @@ fn v1_bound_controllers(root: &HostRoot) -> Probed<Vec<String>> {
         .into()
 }
 
-/// The `0::` path of /proc/self/cgroup; `None` on a pure v1 host.
-fn own_cgroup(root: &HostRoot) -> Probed<Option<String>> {
-    let path = cgroup_path(root);
-    root.read_bytes(path)
+/// The `0::` path of the cgroup file; `None` on a pure v1 host.
+fn own_cgroup(own: &OwnCgroup) -> Probed<Option<String>> {
+    own.content
+        .as_ref()
+        .map_err(Clone::clone)
         .and_then(|b| {
             ProcessCGroups::from_buf_read(b.as_slice())
-                .map_err(|_| format!("{path}: not in the kernel's format"))
+                .map_err(|_| format!("{}: not in the kernel's format", own.path))
         })
         .map(|c| {
             c.0.into_iter()

@@ -22,6 +22,22 @@ impl Mount {
     pub fn has_super_option(&self, name: &str) -> bool {
         self.info.super_options.contains_key(name)
     }
+
+    /// Super options as `key` or `key=value`, sorted, leaving out the keys in `skip`.
+    pub fn super_options_except(&self, skip: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .info
+            .super_options
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k.clone(),
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }
 
 /// The mount table the host probes share, read once.

@@ -3,6 +3,7 @@
 use procfs_core::process::Status;
 use procfs_core::FromBufRead;
 
+use super::cgroup::OwnCgroup;
 use super::mounts::{self, MountTable};
 use crate::facts::host::{CapabilityFacts, ContainerFacts, InitFacts};
 use crate::facts::Probed;
@@ -63,7 +64,11 @@ const CONTAINER_CGROUP_MARKERS: &[&str] = &[
 ];
 const CONTAINER_ROOT_FS: &[&str] = &["overlay", "fuse.fuse-overlayfs", "aufs", "zfs", "btrfs"];
 
-pub fn probe_container(root: &HostRoot, table: Option<&MountTable>) -> Probed<ContainerFacts> {
+pub fn probe_container(
+    root: &HostRoot,
+    table: Option<&MountTable>,
+    own: &OwnCgroup,
+) -> Probed<ContainerFacts> {
     let mut signals = Vec::new();
     let mut counter = Vec::new();
     let mut strong = false;
@@ -84,13 +89,12 @@ pub fn probe_container(root: &HostRoot, table: Option<&MountTable>) -> Probed<Co
         signals.push("/run/.containerenv exists (Podman)".to_owned());
         strong = true;
     }
-    let cgroup_path = super::cgroup::cgroup_path(root);
-    if let Ok(cg) = root.read_text(cgroup_path) {
-        if let Some(line) = cg
+    if let Ok(cg) = &own.content {
+        if let Some(line) = String::from_utf8_lossy(cg)
             .lines()
             .find(|l| CONTAINER_CGROUP_MARKERS.iter().any(|m| l.contains(m)))
         {
-            signals.push(format!("{cgroup_path} names a container: {line}"));
+            signals.push(format!("{} names a container: {line}", own.path));
             strong = true;
         }
     }

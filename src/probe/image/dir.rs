@@ -53,6 +53,30 @@ impl DirFiles {
 }
 
 /// lstat-style facts of a host path (links are not followed).
+/// At most `cap` bytes of the regular file `host` that an lstat found as
+/// `before`: opened without following links, refused if it changed since.
+pub(super) fn read_capped(
+    host: &Path,
+    before: &Metadata,
+    path: &str,
+    cap: usize,
+) -> Result<Vec<u8>, ReadError> {
+    let file = File::options()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(host)
+        .map_err(|e| ReadError::broken(path, e))?;
+    let meta = file.metadata().map_err(|e| ReadError::broken(path, e))?;
+    if !meta.is_file() || meta.ino() != before.ino() || meta.dev() != before.dev() {
+        return Err(ReadError::broken(path, "changed while being read"));
+    }
+    let mut buf = Vec::with_capacity(cap.min(meta.len() as usize));
+    file.take(cap as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| ReadError::broken(path, e))?;
+    Ok(buf)
+}
+
 pub(super) fn stat_of(host: &Path, m: &Metadata) -> Stat {
     let t = m.file_type();
     let kind = if t.is_symlink() {
@@ -103,20 +127,7 @@ impl ImageFiles for DirFiles {
             }
             Err(e) => return Err(ReadError::broken(path, e)),
         };
-        let file = File::options()
-            .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-            .open(&host)
-            .map_err(|e| ReadError::broken(path, e))?;
-        let meta = file.metadata().map_err(|e| ReadError::broken(path, e))?;
-        if !meta.is_file() || meta.ino() != before.ino() || meta.dev() != before.dev() {
-            return Err(ReadError::broken(path, "changed while being read"));
-        }
-        let mut buf = Vec::with_capacity(cap.min(meta.len() as usize));
-        file.take(cap as u64)
-            .read_to_end(&mut buf)
-            .map_err(|e| ReadError::broken(path, e))?;
-        Ok(buf)
+        read_capped(&host, &before, path, cap)
     }
 
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {

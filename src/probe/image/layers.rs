@@ -14,9 +14,9 @@
 //! directory, files are opened with O_NOFOLLOW.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, Metadata};
-use std::io::{ErrorKind, Read};
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::fs::{self, Metadata};
+use std::io::ErrorKind;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::files::{components, FileKind, ImageFiles, ReadError, Stat, MAX_LIST};
@@ -84,7 +84,8 @@ impl LayerFiles {
 
     fn lookup(&self, path: &str) -> Result<Found, ReadError> {
         let parts: Vec<&str> = components(path).collect();
-        let root_meta = fs::symlink_metadata(&self.layers[0]).map_err(|e| broken(path, e))?;
+        let root_meta =
+            fs::symlink_metadata(&self.layers[0]).map_err(|e| ReadError::broken(path, e))?;
         let mut dirs = self.through_opaque((0..self.layers.len()).collect(), &[]);
         let mut meta = root_meta;
         for (i, name) in parts.iter().enumerate() {
@@ -125,7 +126,7 @@ impl LayerFiles {
                         }
                     }
                     Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => break,
-                    Err(e) => return Err(broken(path, e)),
+                    Err(e) => return Err(ReadError::broken(path, e)),
                 }
             }
             let last = i + 1 == parts.len();
@@ -143,10 +144,6 @@ impl LayerFiles {
         }
         Ok(Found::Dir(dirs, meta))
     }
-}
-
-fn broken(path: &str, e: std::io::Error) -> ReadError {
-    ReadError::broken(path, e)
 }
 
 /// overlayfs's whiteout: a character device 0/0.
@@ -184,20 +181,7 @@ impl ImageFiles for LayerFiles {
             Found::Other(host, m) if m.is_file() => (host, m),
             _ => return Err(ReadError::NotAFile(path.to_owned())),
         };
-        let file = File::options()
-            .read(true)
-            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-            .open(&host)
-            .map_err(|e| broken(path, e))?;
-        let meta = file.metadata().map_err(|e| broken(path, e))?;
-        if !meta.is_file() || meta.ino() != before.ino() || meta.dev() != before.dev() {
-            return Err(ReadError::broken(path, "changed while being read"));
-        }
-        let mut buf = Vec::with_capacity(cap.min(meta.len() as usize));
-        file.take(cap as u64)
-            .read_to_end(&mut buf)
-            .map_err(|e| broken(path, e))?;
-        Ok(buf)
+        super::dir::read_capped(&host, &before, path, cap)
     }
 
     fn list(&self, dir: &str) -> Result<Vec<String>, ReadError> {
@@ -211,8 +195,10 @@ impl ImageFiles for LayerFiles {
         let mut names: BTreeMap<String, bool> = BTreeMap::new();
         for l in layers {
             let mut this_layer = BTreeSet::new();
-            for entry in fs::read_dir(self.host(l, &parts)).map_err(|e| broken(dir, e))? {
-                let entry = entry.map_err(|e| broken(dir, e))?;
+            for entry in
+                fs::read_dir(self.host(l, &parts)).map_err(|e| ReadError::broken(dir, e))?
+            {
+                let entry = entry.map_err(|e| ReadError::broken(dir, e))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name == OPAQUE {
                     continue;
