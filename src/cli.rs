@@ -253,12 +253,8 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         ),
     };
     if let Some(mut run) = lint {
-        if let Some(d) = &facts.docker {
-            crate::run::context::from_docker(&mut run.context, d);
-        }
-        if let Some(img) = facts.images.iter().find(|i| i.reference == run.spec.image) {
-            crate::run::context::from_image(&mut run.context, img);
-        }
+        let image = facts.images.iter().find(|i| i.reference == run.spec.image);
+        crate::run::context::fill(&mut run.context, facts.docker.as_ref(), image);
         facts.run = Some(run);
     }
     if let Some(reference) = &container {
@@ -304,10 +300,7 @@ fn attach_container(facts: &mut Facts, cli: &Cli, reference: &str) -> Result<(),
     );
     match crate::facts::run::RunFacts::from_container(&c) {
         Ok(mut run) => {
-            if let Some(d) = &facts.docker {
-                crate::run::context::from_docker(&mut run.context, d);
-            }
-            crate::run::context::from_image(&mut run.context, &image);
+            crate::run::context::fill(&mut run.context, facts.docker.as_ref(), Some(&image));
             facts.run = Some(run);
         }
         Err(e) => c.run_line_error = Some(e.to_string()),

@@ -103,6 +103,15 @@ pub struct RunArg {
     pub group: usize,
 }
 
+impl RunArg {
+    /// A switch that is on: given bare, or with a value Docker reads as true.
+    pub fn is_on(&self) -> bool {
+        self.value
+            .as_deref()
+            .is_none_or(|v| crate::run::options::parse_bool(v) == Some(true))
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MountKind {
@@ -134,7 +143,12 @@ impl Mount {
     }
 
     pub fn is_whole_cgroupfs(&self) -> bool {
-        trim_slash(&self.target) == "/sys/fs/cgroup"
+        self.is_at("/sys/fs/cgroup")
+    }
+
+    /// Its target is `path`, trailing slashes aside.
+    pub fn is_at(&self, path: &str) -> bool {
+        trim_slash(&self.target) == path
     }
 }
 
@@ -157,11 +171,11 @@ impl RunSpec {
         self.mounts.iter().filter(|m| m.is_cgroup_bind())
     }
 
-    /// A tmpfs (or anonymous volume, which is writable and empty) on `path`.
+    /// A tmpfs on `path` (`checks::run::premounted` adds anonymous volumes).
     pub fn has_tmpfs(&self, path: &str) -> bool {
         self.mounts
             .iter()
-            .any(|m| m.kind == MountKind::Tmpfs && trim_slash(&m.target) == path)
+            .any(|m| m.kind == MountKind::Tmpfs && m.is_at(path))
     }
 
     /// `--security-opt KEY=VALUE` (also the old `KEY:VALUE` form), last one wins.
@@ -205,17 +219,22 @@ pub fn same_cap(given: &str, cap: &str) -> bool {
 }
 
 impl RunFacts {
-    /// The run facts of an existing container: its settings as the `docker run`
-    /// line that makes them, parsed like a `lint` line so the same checks judge it.
-    pub fn from_container(
-        c: &super::container::ContainerFacts,
-    ) -> Result<RunFacts, crate::run::parse::ParseError> {
-        let argv = c.config.run_argv(&c.name);
+    /// A `docker run` argv, parsed; no daemon or image facts yet (those fill
+    /// [`RunContext`] when probed).
+    pub fn parse(argv: Vec<String>) -> Result<RunFacts, crate::run::parse::ParseError> {
         let spec = crate::run::parse::parse(&argv)?;
         Ok(RunFacts {
             argv,
             spec,
             context: RunContext::default(),
         })
+    }
+
+    /// The run facts of an existing container: its settings as the `docker run`
+    /// line that makes them, parsed like a `lint` line so the same checks judge it.
+    pub fn from_container(
+        c: &super::container::ContainerFacts,
+    ) -> Result<RunFacts, crate::run::parse::ParseError> {
+        RunFacts::parse(c.config.run_argv(&c.name))
     }
 }

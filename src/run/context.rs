@@ -4,9 +4,19 @@ use crate::facts::docker::{DockerFacts, Engine};
 use crate::facts::run::RunContext;
 use crate::facts::ImageFacts;
 
+/// Fills what the daemon and the line's image told, where they were probed.
+pub fn fill(context: &mut RunContext, d: Option<&DockerFacts>, img: Option<&ImageFacts>) {
+    if let Some(d) = d {
+        from_docker(context, d);
+    }
+    if let Some(img) = img {
+        from_image(context, img);
+    }
+}
+
 /// Fills what the daemon told; unknown stays `None`.
 pub fn from_docker(context: &mut RunContext, d: &DockerFacts) {
-    context.daemon_cgroup_version = d.cgroup_version.as_deref().and_then(|v| v.parse().ok());
+    context.daemon_cgroup_version = crate::checks::docker::cgroup_v(d);
     context.engine_version = Some(d.server_version.clone());
     context.podman = Some(d.engine == Engine::Podman);
     context.privileged_possible = d.privileged_possible;

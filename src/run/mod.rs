@@ -6,16 +6,9 @@ pub mod options;
 pub mod parse;
 pub mod recipe;
 
-use crate::facts::run::{RunContext, RunFacts};
+use crate::facts::run::RunFacts;
 
-/// The run facts for a `lint` line: words split, parsed, no daemon or image
-/// facts yet (those fill [`RunContext`] when probed).
+/// The run facts for a `lint` line: words split, then parsed.
 pub fn lint_input(line: &[String]) -> Result<RunFacts, parse::ParseError> {
-    let argv = parse::words(line)?;
-    let spec = parse::parse(&argv)?;
-    Ok(RunFacts {
-        argv,
-        spec,
-        context: RunContext::default(),
-    })
+    RunFacts::parse(parse::words(line)?)
 }

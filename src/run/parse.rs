@@ -276,10 +276,7 @@ pub fn build(
     };
     for a in &options {
         let v = a.value.clone().unwrap_or_default();
-        let on = a
-            .value
-            .as_deref()
-            .is_none_or(|v| options::parse_bool(v) == Some(true));
+        let on = a.is_on();
         match a.name.as_str() {
             "privileged" => s.privileged = on,
             "init" => s.init = on,

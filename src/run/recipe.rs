@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::parse::{self, decode_mount, remove};
-use crate::checks::run::{engine_major, is_root, is_rtmin3, premounted, setup};
+use crate::checks::run::{engine_major, is_root, is_rtmin3, premounted, setup, TMPFS_PATHS};
 use crate::checks::{self, Finding, Selection, Status};
 use crate::facts::host::CgroupMode;
 use crate::facts::run::{RunArg, RunSpec};
@@ -47,11 +47,7 @@ pub fn recipe(facts: &Facts) -> Option<Recipe> {
     let argv = parse::render(&fixed);
     // Judge the text that will be printed, not the struct behind it.
     let reparsed = parse::parse(&argv).ok()?;
-    let mut check = facts.clone();
-    if let Some(run) = check.run.as_mut() {
-        run.spec = reparsed.clone();
-        run.argv = argv.clone();
-    }
+    let check = with_spec(facts, reparsed.clone());
     // Every family, not only `run`: a line cannot fix an image without
     // systemd or a host without cgroups, and must not look as if it did.
     if fails(&checks::run(&check, &Selection::default())) {
@@ -167,7 +163,7 @@ fn correct(facts: &Facts) -> Option<RunSpec> {
     let mid_facts = with_spec(facts, mid);
     let m = setup(&mid_facts).ok()?;
     if !m.can_mount {
-        for p in ["/run", "/run/lock", "/tmp"] {
+        for p in TMPFS_PATHS {
             if !premounted(m.spec, p) {
                 e.add(&["--tmpfs", p], "tmpfs", Some(p));
             }
@@ -379,11 +375,7 @@ pub fn compose(spec: &RunSpec) -> String {
         let v = a.value.clone().unwrap_or_default();
         let name = a.name.as_str();
         if let Some(key) = bool_key(name) {
-            let on = a
-                .value
-                .as_deref()
-                .is_none_or(|v| super::options::parse_bool(v) == Some(true));
-            set(&mut keys, key, Val::Scalar(on.to_string()));
+            set(&mut keys, key, Val::Scalar(a.is_on().to_string()));
         } else if let Some(key) = scalar_key(name) {
             set(&mut keys, key, Val::Scalar(q(&v)));
         } else if name == "stop-timeout" {

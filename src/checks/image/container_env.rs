@@ -1,4 +1,4 @@
-use crate::checks::image::{each_image, systemd_of};
+use crate::checks::image::{each_image, systemd_or_skip};
 use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
@@ -23,9 +23,8 @@ fn run(facts: &Facts) -> Outcome {
 }
 
 fn judge(img: &ImageFacts) -> Outcome {
-    let v = match systemd_of(img) {
+    let v = match systemd_or_skip(img) {
         Err(o) => return o,
-        Ok(None) if img.systemd_path.is_none() => return Outcome::skip("no systemd in the image"),
         Ok(v) => v,
     };
     if let Some(c) = img.env_container.as_deref().filter(|c| !c.is_empty()) {

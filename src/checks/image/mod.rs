@@ -116,6 +116,15 @@ pub fn systemd_of(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> 
     }
 }
 
+/// As [`systemd_of`], for the checks that only matter with systemd: an image
+/// without a systemd binary skips. `Ok(None)`: one whose version is unknown.
+pub fn systemd_or_skip(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> {
+    match systemd_of(img)? {
+        None if img.systemd_path.is_none() => Err(Outcome::skip("no systemd in the image")),
+        v => Ok(v),
+    }
+}
+
 /// Where to point a `CMD`: the image's systemd, or the usual `/sbin/init`.
 pub fn systemd_command(img: &ImageFacts) -> String {
     img.systemd_path

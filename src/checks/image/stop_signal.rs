@@ -1,4 +1,4 @@
-use crate::checks::image::{each_image, systemd_of};
+use crate::checks::image::{each_image, systemd_or_skip};
 use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
@@ -30,10 +30,8 @@ pub fn is_rtmin3(signal: &str) -> bool {
 }
 
 fn judge(img: &ImageFacts) -> Outcome {
-    match systemd_of(img) {
-        Err(o) => return o,
-        Ok(None) if img.systemd_path.is_none() => return Outcome::skip("no systemd in the image"),
-        Ok(_) => {}
+    if let Err(o) = systemd_or_skip(img) {
+        return o;
     }
     match img.stop_signal.as_deref() {
         Some(s) if is_rtmin3(s) => Outcome::pass(format!("StopSignal {s}")),

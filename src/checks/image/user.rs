@@ -1,4 +1,4 @@
-use crate::checks::image::{each_image, systemd_of};
+use crate::checks::image::{each_image, systemd_or_skip};
 use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
@@ -29,10 +29,8 @@ pub fn is_root(user: &str) -> bool {
 }
 
 fn judge(img: &ImageFacts) -> Outcome {
-    match systemd_of(img) {
-        Err(o) => return o,
-        Ok(None) if img.systemd_path.is_none() => return Outcome::skip("no systemd in the image"),
-        Ok(_) => {}
+    if let Err(o) = systemd_or_skip(img) {
+        return o;
     }
     if is_root(&img.user) {
         let shown = if img.user.is_empty() {

@@ -12,6 +12,7 @@ pub mod tmpfs;
 pub mod user;
 
 use crate::checks::Outcome;
+use crate::facts::docker::LenientVersion;
 use crate::facts::host::CgroupMode;
 use crate::facts::run::{Client, MountKind, RunContext, RunSpec};
 use crate::facts::Facts;
@@ -130,12 +131,7 @@ pub fn is_init(cmd: &str) -> bool {
     INIT_COMMANDS.contains(&cmd)
 }
 
-/// `SIGRTMIN+3` however Docker accepts it: with or without `SIG`, or as 37.
-pub fn is_rtmin3(signal: &str) -> bool {
-    let s = signal.trim().to_ascii_uppercase();
-    let s = s.strip_prefix("SIG").unwrap_or(&s);
-    s == "RTMIN+3" || s == "37"
-}
+pub use crate::checks::image::stop_signal::is_rtmin3;
 
 /// True for uid 0 however written (`root`, `0`, `0:0`, `root:wheel`, empty).
 pub fn is_root(user: &str) -> bool {
@@ -145,27 +141,28 @@ pub fn is_root(user: &str) -> bool {
 
 /// Leading major version of a Docker Engine version (`20.10.24+dfsg1` → 20).
 pub fn engine_major(v: &str) -> Option<u32> {
-    v.trim_start_matches('v').split('.').next()?.parse().ok()
+    LenientVersion::parse(v).and_then(|v| u32::try_from(v.nums[0]).ok())
 }
+
+/// Where unprivileged systemd needs a tmpfs it cannot mount itself.
+pub const TMPFS_PATHS: [&str; 3] = ["/run", "/run/lock", "/tmp"];
 
 /// A mount point for `path` systemd will find already there: a tmpfs, or an
 /// anonymous volume (`-v /run`, seen in older READMEs).
 pub fn premounted(spec: &RunSpec, path: &str) -> bool {
     spec.has_tmpfs(path)
-        || spec.mounts.iter().any(|m| {
-            m.kind == MountKind::Volume
-                && m.source.is_none()
-                && m.target.trim_end_matches('/') == path
-        })
+        || spec
+            .mounts
+            .iter()
+            .any(|m| m.kind == MountKind::Volume && m.source.is_none() && m.is_at(path))
 }
 
 #[cfg(test)]
 pub mod testing {
     //! Facts with a run line, for the run checks' table tests.
 
-    use crate::facts::run::{RunContext, RunFacts};
+    use crate::facts::run::RunContext;
     use crate::facts::Facts;
-    use crate::run::parse;
 
     pub fn with_line(mut facts: Facts, line: &str) -> Facts {
         with_line_ctx(&mut facts, line, RunContext::default());
@@ -173,13 +170,9 @@ pub mod testing {
     }
 
     pub fn with_line_ctx(facts: &mut Facts, line: &str, context: RunContext) {
-        let argv = parse::words(&[line.to_owned()]).unwrap();
-        let spec = parse::parse(&argv).unwrap();
-        facts.run = Some(RunFacts {
-            argv,
-            spec,
-            context,
-        });
+        let mut run = crate::run::lint_input(&[line.to_owned()]).unwrap();
+        run.context = context;
+        facts.run = Some(run);
     }
 
     pub fn ctx(f: impl FnOnce(&mut RunContext)) -> RunContext {

@@ -27,11 +27,7 @@ fn run(facts: &Facts) -> Outcome {
     let writable: Vec<&str> = ["/run", "/tmp", "/var"]
         .into_iter()
         .filter(|p| {
-            premounted(s.spec, p)
-                || s.spec
-                    .mounts
-                    .iter()
-                    .any(|m| m.target.trim_end_matches('/') == *p && !m.read_only)
+            premounted(s.spec, p) || s.spec.mounts.iter().any(|m| m.is_at(p) && !m.read_only)
         })
         .collect();
     Outcome::warn(format!(

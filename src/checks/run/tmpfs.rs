@@ -1,4 +1,4 @@
-use super::{premounted, setup};
+use super::{premounted, setup, TMPFS_PATHS};
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
@@ -28,7 +28,7 @@ fn run(facts: &Facts) -> Outcome {
     if s.podman_systemd {
         return Outcome::pass("podman's systemd mode mounts tmpfs on /run, /run/lock and /tmp");
     }
-    let missing: Vec<&str> = ["/run", "/run/lock", "/tmp"]
+    let missing: Vec<&str> = TMPFS_PATHS
         .into_iter()
         .filter(|p| !premounted(s.spec, p))
         .collect();
