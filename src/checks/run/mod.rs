@@ -133,11 +133,7 @@ pub fn is_init(cmd: &str) -> bool {
 
 pub use crate::checks::image::stop_signal::is_rtmin3;
 
-/// True for uid 0 however written (`root`, `0`, `0:0`, `root:wheel`, empty).
-pub fn is_root(user: &str) -> bool {
-    let name = user.split(':').next().unwrap_or("");
-    matches!(name, "" | "0" | "root")
-}
+pub use crate::checks::image::user::is_root;
 
 /// Leading major version of a Docker Engine version (`20.10.24+dfsg1` → 20).
 pub fn engine_major(v: &str) -> Option<u32> {
@@ -190,7 +186,7 @@ mod tests {
     fn helpers() {
         assert!(is_rtmin3("SIGRTMIN+3") && is_rtmin3("RTMIN+3") && is_rtmin3("37"));
         assert!(!is_rtmin3("SIGTERM"));
-        assert!(is_root("0:0") && is_root("root") && is_root(""));
+        assert!(is_root("0:0") && is_root("root") && is_root("") && is_root("00:0"));
         assert!(!is_root("1000") && !is_root("ansible:ansible"));
         assert_eq!(engine_major("20.10.24+dfsg1"), Some(20));
         assert_eq!(engine_major("28.2.2"), Some(28));

@@ -61,6 +61,9 @@ mod tests {
             ("docker run IMG", Some("ansible"), Status::Fail),
             ("docker run IMG", Some(""), Status::Pass),
             ("docker run -u0 IMG", None, Status::Pass),
+            // uid 0 written with leading zeros is still root (image.user agrees).
+            ("docker run --user 00 IMG", None, Status::Pass),
+            ("docker run IMG", Some("000"), Status::Pass),
         ];
         for (line, image, want) in cases {
             let mut f = unified_host();
