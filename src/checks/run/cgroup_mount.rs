@@ -198,11 +198,16 @@ fn host_side_effects(s: &Setup, binds: &[&Mount], o: Outcome) -> Outcome {
     // systemd's mount_cgroup_controllers() ends with a remount of /sys/fs/cgroup
     // (MS_REMOUNT|MS_RDONLY, "mode=755,size=4m,nr_inodes=1k"): with CAP_SYS_ADMIN
     // it succeeds, and a remount changes the superblock the host shares.
+    // Docker runs a --privileged container unconfined whatever AppArmor says
+    // (moby daemon/container_linux.go, saveAppArmorConfig).
+    let apparmor_allows = s.privileged
+        || s.ctx.apparmor != Some(true)
+        || s.spec.security("apparmor") == Some("unconfined");
     let sys_admin = (s.privileged
         || (s.spec.cap_added("SYS_ADMIN") && !s.spec.cap_dropped("SYS_ADMIN")))
         && !s.userns_remap
         && !s.sysbox
-        && (s.ctx.apparmor != Some(true) || s.spec.security("apparmor") == Some("unconfined"));
+        && apparmor_allows;
     let mut o = o;
     let mut effects = Vec::new();
     if sys_admin {
@@ -346,6 +351,14 @@ mod tests {
             ctx(|c| c.apparmor = Some(true)),
         );
         assert!(!run(&f).message.contains("remounts"));
+        // ...but a --privileged container runs unconfined: it remounts.
+        let mut f = hybrid_host();
+        with_line_ctx(
+            &mut f,
+            "docker run --privileged -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+            ctx(|c| c.apparmor = Some(true)),
+        );
+        assert!(run(&f).message.contains("remounts"), "{}", run(&f).message);
         // cgroup v2 has no such tmpfs.
         let o = run(&with_line(
             unified_host(),
