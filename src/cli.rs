@@ -291,22 +291,25 @@ fn attach_container(facts: &mut Facts, cli: &Cli, reference: &str) -> Result<(),
     let opts = docker_options(cli);
     let endpoint = probe::docker::endpoint(&opts);
     let mut c = probe::docker::container::probe(endpoint.clone(), opts.timeout, reference)?;
-    // Its image too, so /run/lock and PID 1 are judged with the image's systemd.
-    let image = probe::docker::image::probe(
-        &c.config.image,
-        endpoint,
-        opts.timeout,
-        cli.image_reader.into(),
-    );
+    // Its image too, so /run/lock and PID 1 are judged with the image's
+    // systemd; once, when --image already named it.
+    if !facts.images.iter().any(|i| i.reference == c.config.image) {
+        facts.images.push(probe::docker::image::probe(
+            &c.config.image,
+            endpoint,
+            opts.timeout,
+            cli.image_reader.into(),
+        ));
+    }
+    let image = facts.images.iter().find(|i| i.reference == c.config.image);
     match crate::facts::run::RunFacts::from_container(&c) {
         Ok(mut run) => {
-            crate::run::context::fill(&mut run.context, facts.docker.as_ref(), Some(&image));
+            crate::run::context::fill(&mut run.context, facts.docker.as_ref(), image);
             facts.run = Some(run);
         }
         Err(e) => c.run_line_error = Some(e.to_string()),
     }
     facts.container = Some(c);
-    facts.images.push(image);
     Ok(())
 }
 

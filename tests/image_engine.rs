@@ -347,3 +347,46 @@ fn hostile_image_no_hang_no_big_memory() {
     let (_, left) = docker(&["ps", "-a", "--filter", &format!("ancestor={tag}"), "-q"]);
     assert!(left.is_empty(), "containers of {tag} left: {left}");
 }
+
+/// `container NAME --image IMG`, where IMG is the container's own image: the
+/// image is probed once and judged once.
+#[test]
+fn container_and_image_naming_the_same_image_probe_it_once() {
+    const IMG: &str = "sdctr-test/bookworm-systemd";
+    if !can_run(daemon_answers()) {
+        return;
+    }
+    let name = format!("sdctr-test-same-image-{}", std::process::id());
+    let (ok, out) = docker(&["create", "--name", &name, "--network", "none", IMG]);
+    if !can_run((!ok).then(|| format!("{IMG}: {out} (run scripts/build-test-images.sh)"))) {
+        return;
+    }
+    struct Created(String);
+    impl Drop for Created {
+        fn drop(&mut self) {
+            let _ = docker(&["rm", "-f", &self.0]);
+        }
+    }
+    let _created = Created(name.clone());
+    let out = common::doctor()
+        .args([
+            "--json",
+            "--image",
+            IMG,
+            "--only",
+            "image",
+            "container",
+            &name,
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    let present = check(&doc, "image.present")["message"].as_str().unwrap();
+    assert_eq!(
+        doc["facts"]["images"].as_array().unwrap().len(),
+        1,
+        "{present}"
+    );
+    assert_eq!(present.matches(IMG).count(), 1, "{present}");
+}
