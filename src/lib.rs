@@ -1,13 +1,51 @@
 //! sdctr-doctor: will systemd boot as PID 1 in a Docker container on this host?
 //!
-//! Data flows one way: [`probe`] (all I/O) → [`facts`] (serde structs) →
-//! [`checks`] (pure functions, stable ids) → [`report`] (human and JSON).
+//! Data flows one way, each layer using only the ones below it
+//! (docs/ARCHITECTURE.md draws it; `tests/layers.rs` enforces it):
+//!
+//! ```text
+//! cli → app → report → recipe → checks → runline → facts
+//!              app → probe → facts            checks → diagnose
+//! ```
+//!
+//! - [`facts`]: plain serde structs, everything the probes learned; what
+//!   `--json` prints under `facts` and `--facts FILE` replays.
+//! - `probe`: all I/O (host files through a root, the Docker Engine API,
+//!   images through the daemon).
+//! - [`runline`]: a `docker run` line (or a container's settings) parsed into
+//!   the settings that matter to systemd, and what the daemon makes of them.
+//! - [`checks`]: pure functions from facts to findings, with stable ids.
+//! - [`recipe`]: the corrector: the run line that passes the checks here.
+//! - [`report`]: human text, JSON, the compose service.
+//! - [`app`]: a request in, a diagnosis out; [`cli`] parses and prints.
+//!
+//! # Public API
+//! What a front end or a test may use:
+//! - [`app::diagnose`] with [`app::Request`] / [`app::Input`], giving an
+//!   [`app::Diagnosis`] (facts, findings, recipe); [`app::capture`].
+//! - The [`facts`] types (the JSON schema of `facts`).
+//! - [`checks::registry`], [`checks::find`], [`checks::Check`],
+//!   [`checks::Finding`], [`checks::Status`], [`checks::Selection`].
+//! - [`runline::from_line`], [`runline::from_argv`], [`runline::from_container`].
+//! - [`recipe::Recipe`].
+//! - [`report::human`], [`report::json`], [`report::recipe`], [`report::Verdict`].
+//! - For integration tests of the Engine client and the image readers only:
+//!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
+//!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,
+//!   TarFiles}`.
+//!
+//! Everything else is `pub(crate)`.
 
-pub mod capture;
+#![deny(unreachable_pub)]
+
+pub mod app;
 pub mod checks;
 pub mod cli;
-pub mod diagnose;
+pub(crate) mod diagnose;
 pub mod facts;
 pub mod probe;
+pub mod recipe;
 pub mod report;
-pub mod run;
+pub mod runline;
+#[cfg(test)]
+pub(crate) mod testing;

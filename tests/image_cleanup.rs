@@ -220,7 +220,7 @@ fn leftovers_of_dead_runs_are_swept() {
 #[test]
 fn a_removal_racing_another_returns_only_when_gone() {
     use sdctr_doctor::probe::docker::client::{runtime, Client, Endpoint};
-    use sdctr_doctor::probe::docker::probe_container::remove;
+    use sdctr_doctor::probe::docker::scratch_container::remove;
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,10 +1,10 @@
 //! Lines a systemd PID 1 (or the runtime starting it) prints when it cannot
 //! boot in a container, mapped to cause and fix. Each entry names the public
-//! report it comes from (../shared/notes/domain-facts.md §5).
+//! report it comes from in its `source`.
 
 use serde::{Deserialize, Serialize};
 
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// A fragment of the exact message.
     pub needle: &'static str,
     pub cause: &'static str,
@@ -14,7 +14,7 @@ pub struct Pattern {
 
 /// Ordered: the first pattern a line matches explains it, so a specific
 /// needle comes before the general one it contains.
-pub const PATTERNS: &[Pattern] = &[
+pub(crate) const PATTERNS: &[Pattern] = &[
     Pattern {
         needle: "Failed to create /docker/",
         cause: "cgroup v1/hybrid without a bind of /sys/fs/cgroup: the container shares the host's cgroup namespace, so /proc/self/cgroup names /docker/<id>, but Docker mounted only the container's own cgroups, where that path does not exist",
@@ -126,7 +126,7 @@ pub const PATTERNS: &[Pattern] = &[
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Diagnosis {
+pub(crate) struct Diagnosis {
     pub line: String,
     pub cause: String,
     pub fix: String,
@@ -135,7 +135,7 @@ pub struct Diagnosis {
 
 /// Every known failure found in a log tail, in log order: a line is
 /// explained by the first pattern it matches, a pattern is reported once.
-pub fn diagnose(log: &str) -> Vec<Diagnosis> {
+pub(crate) fn diagnose(log: &str) -> Vec<Diagnosis> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for line in log.lines() {

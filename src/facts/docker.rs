@@ -96,6 +96,15 @@ pub struct DockerFacts {
     pub privileged_reason: String,
 }
 
+impl DockerFacts {
+    /// The daemon's cgroup version as a number, where it reports one.
+    pub fn cgroup_version_number(&self) -> Option<u8> {
+        self.cgroup_version
+            .as_deref()
+            .and_then(|v| v.trim().parse().ok())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Component {
     pub name: String,

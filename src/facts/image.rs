@@ -136,6 +136,21 @@ pub struct LinkHop {
     pub daemon_resolved: bool,
 }
 
+/// `a -> b, b -> c`: a link chain as the report shows it.
+pub fn link_chain(hops: &[LinkHop]) -> String {
+    hops.iter()
+        .map(|h| {
+            let by = if h.daemon_resolved {
+                " (chain end, resolved by the daemon)"
+            } else {
+                ""
+            };
+            format!("{} -> {}{by}", h.link, h.target)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum LinkProblem {

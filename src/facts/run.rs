@@ -1,9 +1,7 @@
-//! A `docker run` line as the run checks see it, and the few daemon and image
-//! facts those checks need.
-//!
-//! [`RunContext`] is deliberately small and all-optional: the lead fills it
-//! from the Docker and image facts (`None` = not known), so the run checks do
-//! not depend on how those are probed.
+//! A `docker run` line (given to `lint`, or made from a container's settings),
+//! parsed into the settings that matter to systemd. What the daemon and the
+//! image add is not copied here: `runline::context` derives it from the other
+//! facts when the checks ask.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,36 +11,6 @@ pub struct RunFacts {
     /// The line exactly as given (after shell word splitting).
     pub argv: Vec<String>,
     pub spec: RunSpec,
-    #[serde(default)]
-    pub context: RunContext,
-}
-
-/// Daemon and image facts the run checks use; every field `None` when unknown.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct RunContext {
-    /// `/info` `CgroupVersion` (1 or 2). Wins over the host's layout: on
-    /// Docker Desktop the host is not where containers run.
-    pub daemon_cgroup_version: Option<u8>,
-    /// Docker Engine version (`/version` `Version`), e.g. `20.10.24+dfsg1`.
-    pub engine_version: Option<String>,
-    /// The engine is Podman (its Docker-compatible API).
-    pub podman: Option<bool>,
-    /// Whether the daemon can grant `--privileged` (its own bounding set holds every capability).
-    pub privileged_possible: Option<bool>,
-    /// `name=userns` in `SecurityOptions`: userns-remap is active.
-    pub userns_remap: Option<bool>,
-    /// `name=apparmor` in `SecurityOptions`.
-    pub apparmor: Option<bool>,
-    /// `name=selinux` in `SecurityOptions`.
-    pub selinux: Option<bool>,
-    /// `name=cgroupns` in `SecurityOptions`: the daemon's default is a private cgroup namespace.
-    pub default_cgroupns_private: Option<bool>,
-    /// Major version of the image's systemd.
-    pub image_systemd_major: Option<u32>,
-    /// The image's `STOPSIGNAL` (`Config.StopSignal`), `None` when unknown or unset.
-    pub image_stop_signal: Option<String>,
-    /// The image's `USER` (`Config.User`); empty means root.
-    pub image_user: Option<String>,
 }
 
 /// Which client the line was written for.
@@ -108,7 +76,7 @@ impl RunArg {
     pub fn is_on(&self) -> bool {
         self.value
             .as_deref()
-            .is_none_or(|v| crate::run::options::parse_bool(v) == Some(true))
+            .is_none_or(|v| parse_bool(v) == Some(true))
     }
 }
 
@@ -218,23 +186,11 @@ pub fn same_cap(given: &str, cap: &str) -> bool {
     norm(given) == norm(cap)
 }
 
-impl RunFacts {
-    /// A `docker run` argv, parsed; no daemon or image facts yet (those fill
-    /// [`RunContext`] when probed).
-    pub fn parse(argv: Vec<String>) -> Result<RunFacts, crate::run::parse::ParseError> {
-        let spec = crate::run::parse::parse(&argv)?;
-        Ok(RunFacts {
-            argv,
-            spec,
-            context: RunContext::default(),
-        })
-    }
-
-    /// The run facts of an existing container: its settings as the `docker run`
-    /// line that makes them, parsed like a `lint` line so the same checks judge it.
-    pub fn from_container(
-        c: &super::container::ContainerFacts,
-    ) -> Result<RunFacts, crate::run::parse::ParseError> {
-        RunFacts::parse(c.config.run_argv(&c.name))
+/// Go's `strconv.ParseBool`, which the docker CLI (pflag) uses for `--flag=value`.
+pub fn parse_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
     }
 }

@@ -1,11 +1,13 @@
-//! All I/O lives here: host files through a root directory (and, later, the
-//! Docker Engine API). Probes never decide pass or fail.
+//! All I/O lives here: host files through a root directory, the Docker
+//! Engine API, images through the daemon, and `capture`. Probes never decide
+//! pass or fail.
 
+pub(crate) mod capture;
 pub mod docker;
-pub mod host;
+pub(crate) mod host;
 pub mod image;
-pub mod root;
-pub mod systemd_lib;
+pub(crate) mod root;
+pub(crate) mod systemd_lib;
 
 use crate::facts::Facts;
 use root::HostRoot;
@@ -35,7 +37,7 @@ pub fn probe_with_images(
             .collect();
         let (docker, docker_probe) = docker::probe(opts);
         let images = images.into_iter().map(join).collect();
-        docker::probe_container::wait_if_terminating();
+        docker::scratch_container::wait_if_terminating();
         Facts {
             host: join(host),
             docker,

@@ -2,7 +2,7 @@
 //! (`systemd_installation_has_version`): `libsystemd-shared-<tag>.so`.
 
 /// Directories systemd-nspawn searches; `*-linux-*` stands for the multiarch triplet.
-pub const LIBRARY_DIRS: &[&str] = &[
+pub(crate) const LIBRARY_DIRS: &[&str] = &[
     "/lib/systemd",
     "/lib64/systemd",
     "/usr/lib/systemd",
@@ -11,7 +11,7 @@ pub const LIBRARY_DIRS: &[&str] = &[
 ];
 
 /// The tag of `libsystemd-shared-<tag>.so` (`252`, `254.5-2.fc39`).
-pub fn tag_from_library_name(name: &str) -> Option<&str> {
+pub(crate) fn tag_from_library_name(name: &str) -> Option<&str> {
     let tag = name
         .strip_prefix("libsystemd-shared-")?
         .strip_suffix(".so")?;
@@ -19,7 +19,7 @@ pub fn tag_from_library_name(name: &str) -> Option<&str> {
 }
 
 /// The leading number of a tag or version string (`254.5-2.fc39` → 254).
-pub fn major(version: &str) -> Option<u32> {
+pub(crate) fn major(version: &str) -> Option<u32> {
     let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().ok()
 }

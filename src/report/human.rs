@@ -6,7 +6,7 @@ use std::fmt::Write;
 use owo_colors::OwoColorize;
 
 use super::{Summary, Verdict};
-use crate::checks::{Finding, Status};
+use crate::checks::{Check, Finding, Status};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
@@ -158,4 +158,21 @@ fn finding(out: &mut String, f: &Finding, width: usize, style: Style) {
             }
         }
     }
+}
+
+/// `--list-checks`: every check id with its title.
+pub fn check_list(checks: &[&Check]) -> String {
+    checks
+        .iter()
+        .map(|c| format!("{:<24} {}\n", c.id, c.title))
+        .collect()
+}
+
+/// `--explain ID`: what a check looks at, why, and its sources.
+pub fn explanation(c: &Check) -> String {
+    let mut out = format!("{} — {}\n\n{}\n\nSources:\n", c.id, c.title, c.explain);
+    for s in c.sources {
+        out.push_str(&format!("  - {s}\n"));
+    }
+    out
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Summary, Verdict, SCHEMA_VERSION};
 use crate::checks::Finding;
 use crate::facts::Facts;
-use crate::run::recipe::Recipe;
+use crate::recipe::Recipe;
 
 #[derive(Serialize)]
 struct Tool {
@@ -24,7 +24,23 @@ struct Document<'a> {
     checks: &'a [Finding],
     /// `lint` only: the corrected run line, or null when none is needed (or possible).
     #[serde(skip_serializing_if = "Option::is_none")]
-    recipe: Option<Option<&'a Recipe>>,
+    recipe: Option<Option<RecipeJson>>,
+}
+
+/// The corrected line as words, and the same as a compose file.
+#[derive(Serialize)]
+struct RecipeJson {
+    argv: Vec<String>,
+    compose: String,
+}
+
+impl RecipeJson {
+    fn of(r: &Recipe) -> RecipeJson {
+        RecipeJson {
+            argv: r.argv.clone(),
+            compose: super::compose::service(&r.spec),
+        }
+    }
 }
 
 /// The document; `recipe` is given for `lint` only (`null` when no recipe).
@@ -44,7 +60,7 @@ pub fn render(
         summary: Summary::of(findings),
         facts,
         checks: findings,
-        recipe: recipe.map(Option::as_ref),
+        recipe: recipe.map(|r| r.as_ref().map(RecipeJson::of)),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("report serialises");
     out.push('\n');

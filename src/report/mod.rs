@@ -1,7 +1,10 @@
-//! Renders findings: human text and JSON. Nothing else.
+//! Renders findings and the corrected run line: human text, JSON and the
+//! compose service. Nothing else.
 
+pub(crate) mod compose;
 pub mod human;
 pub mod json;
+pub mod recipe;
 
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@ use crate::facts::{Facts, Probed};
 /// How many of the last lines are shown when no known failure is among them.
 const SHOWN: usize = 8;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "container.logs",
     title: "what systemd printed before it stopped",
     explain: "For a container that is not running: the last 200 lines of GET /containers/{id}/logs \
@@ -114,9 +114,6 @@ mod tests {
             }
         }
         assert_eq!(run(&running("running", &[])).status, Status::Skip);
-        assert_eq!(
-            run(&crate::checks::testing::hybrid_host()).status,
-            Status::Skip
-        );
+        assert_eq!(run(&crate::testing::hybrid_host()).status, Status::Skip);
     }
 }

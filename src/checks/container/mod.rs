@@ -1,15 +1,15 @@
 //! Container checks: an existing container (`sdctr-doctor container NAME|ID`),
 //! how it ended up and what it printed. Its settings are judged by the run checks.
 
-pub mod logs;
-pub mod state;
+pub(crate) mod logs;
+pub(crate) mod state;
 
 use crate::checks::Outcome;
 use crate::facts::container::ContainerFacts;
 use crate::facts::Facts;
 
 /// The container, or the outcome every container check gives without one.
-pub fn container(facts: &Facts) -> Result<&ContainerFacts, Outcome> {
+pub(crate) fn container(facts: &Facts) -> Result<&ContainerFacts, Outcome> {
     facts
         .container
         .as_ref()
@@ -17,7 +17,7 @@ pub fn container(facts: &Facts) -> Result<&ContainerFacts, Outcome> {
 }
 
 /// `name (0123456789ab)`.
-pub fn label(c: &ContainerFacts) -> String {
+pub(crate) fn label(c: &ContainerFacts) -> String {
     let short: String = c.id.chars().take(12).collect();
     if c.name.is_empty() {
         short
@@ -26,7 +26,7 @@ pub fn label(c: &ContainerFacts) -> String {
     }
 }
 
-pub fn capital(s: &str) -> String {
+pub(crate) fn capital(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
@@ -34,14 +34,14 @@ pub fn capital(s: &str) -> String {
 }
 
 #[cfg(test)]
-pub mod testing {
+pub(crate) mod testing {
     //! A real container's facts (from the inspect answer in the docker testdata).
 
     use crate::facts::container::{ContainerFacts, LogTail, SystemdState};
     use crate::facts::{Facts, Probed};
     use crate::probe::docker::container::Inspect;
 
-    pub fn exited(lines: &[&str], tty: bool) -> Facts {
+    pub(crate) fn exited(lines: &[&str], tty: bool) -> Facts {
         let mut c = inspected();
         c.config.tty = tty;
         c.logs = Some(Probed::Ok(LogTail {
@@ -51,7 +51,7 @@ pub mod testing {
         with(c)
     }
 
-    pub fn running(state: &str, failed: &[&str]) -> Facts {
+    pub(crate) fn running(state: &str, failed: &[&str]) -> Facts {
         let mut c = inspected();
         c.state.status = "running".into();
         c.state.running = true;
@@ -64,7 +64,7 @@ pub mod testing {
         with(c)
     }
 
-    pub fn inspected() -> ContainerFacts {
+    pub(crate) fn inspected() -> ContainerFacts {
         Inspect::from_json(include_bytes!(
             "../../probe/docker/testdata/inspect-exited-v1.json"
         ))
@@ -72,8 +72,8 @@ pub mod testing {
         .facts("sdctr-truth-sample")
     }
 
-    pub fn with(c: ContainerFacts) -> Facts {
-        let mut f = crate::checks::testing::hybrid_host();
+    pub(crate) fn with(c: ContainerFacts) -> Facts {
+        let mut f = crate::testing::hybrid_host();
         f.container = Some(c);
         f
     }

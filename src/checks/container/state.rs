@@ -4,7 +4,7 @@ use crate::diagnose::systemd_logs::diagnose;
 use crate::facts::container::{ContainerFacts, SystemdState};
 use crate::facts::{Facts, Probed};
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "container.state",
     title: "container state and systemd inside",
     explain: "For `sdctr-doctor container NAME|ID`: the container's state from GET /containers/{id}/json. \
@@ -168,7 +168,7 @@ mod tests {
             (running("offline", &[]), Status::Fail),
             (running(no_systemctl, &[]), Status::Fail),
             (exited(&[], true), Status::Fail),
-            (crate::checks::testing::hybrid_host(), Status::Skip),
+            (crate::testing::hybrid_host(), Status::Skip),
         ];
         for (facts, want) in cases {
             let o = run(&facts);

@@ -1,8 +1,8 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.cgroup-driver",
     title: "cgroup driver",
     explain: "/info CgroupDriver: `systemd` (the default on cgroup v2 hosts booted by systemd) or \
@@ -35,7 +35,7 @@ fn run(f: &Facts) -> Outcome {
         "none" => Outcome::warn("the daemon runs without cgroups (rootless without delegation): container limits are ignored")
             .evidence(ev)
             .fix("Run the rootless daemon on cgroup v2 with controllers delegated (see docker.rootless).", &[]),
-        "cgroupfs" if cgroup_v(d) == Some(2) && host_systemd => Outcome::warn(
+        "cgroupfs" if d.cgroup_version_number() == Some(2) && host_systemd => Outcome::warn(
             "cgroupfs driver on a cgroup v2 host whose PID 1 is systemd: two managers write the same tree",
         )
         .evidence(ev)
@@ -50,8 +50,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
     use crate::checks::Status;
+    use crate::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
 
     #[test]
     fn table() {

@@ -1,10 +1,10 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::docker::{DockerFacts, Engine};
 use crate::facts::host::CgroupMode;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.cgroup-version",
     title: "cgroup version the daemon uses",
     explain: "Containers get the cgroup version of the machine the daemon runs on (/info CgroupVersion, \
@@ -30,7 +30,7 @@ fn run(f: &Facts) -> Outcome {
         d.cgroup_version.as_deref().unwrap_or("(absent)"),
         d.kernel_version.as_deref().unwrap_or("?")
     );
-    let Some(v) = cgroup_v(d) else {
+    let Some(v) = d.cgroup_version_number() else {
         return Outcome::warn("the daemon does not report its cgroup version (API older than 1.41, Docker older than 20.10)").evidence(ev);
     };
     let host = f.host.cgroup.ok().map(|c| c.mode);
@@ -67,10 +67,8 @@ fn mismatch(d: &DockerFacts, f: &Facts) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{
-        docker_host, fixture_docker, hybrid_host, unified_host, with_docker,
-    };
     use crate::checks::Status;
+    use crate::testing::{docker_host, fixture_docker, hybrid_host, unified_host, with_docker};
 
     #[test]
     fn table() {

@@ -1,8 +1,8 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.cgroupns",
     title: "default cgroup namespace",
     explain: "SecurityOptions `name=cgroupns` means containers get a private cgroup namespace by \
@@ -26,7 +26,7 @@ fn run(f: &Facts) -> Outcome {
     };
     let ev = format!("/info SecurityOptions: {}", d.security_options.join(" "));
     let private = d.security.cgroupns_private;
-    let o = match (cgroup_v(d), private) {
+    let o = match (d.cgroup_version_number(), private) {
         (Some(2), true) => Outcome::pass("containers get a private cgroup namespace by default: `--privileged` (no /sys/fs/cgroup bind) gives systemd its own writable cgroup"),
         (Some(2), false) => Outcome::warn("containers share the host's cgroup namespace by default on cgroup v2")
             .fix("Add --cgroupns=private to the run (or set \"default-cgroupns-mode\": \"private\" in /etc/docker/daemon.json).", &["docker run --cgroupns=private --privileged ..."]),
@@ -39,8 +39,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
     use crate::checks::Status;
+    use crate::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
 
     #[test]
     fn table() {

@@ -3,7 +3,7 @@ use crate::checks::{Check, Outcome};
 use crate::facts::docker::Engine;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.engine",
     title: "what the daemon is",
     explain:
@@ -61,7 +61,7 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, unified_host, with_docker};
+    use crate::testing::{docker_host, fixture_docker, unified_host, with_docker};
 
     #[test]
     fn table() {

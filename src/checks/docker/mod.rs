@@ -1,23 +1,23 @@
 //! Checks of the Docker daemon (facts from GET /version, /info and its process).
 
-pub mod cgroup_driver;
-pub mod cgroup_version;
-pub mod cgroupns;
-pub mod engine;
-pub mod privileged;
-pub mod reachable;
-pub mod rootless;
-pub mod runtime;
-pub mod security;
-pub mod userns;
-pub mod version;
+pub(crate) mod cgroup_driver;
+pub(crate) mod cgroup_version;
+pub(crate) mod cgroupns;
+pub(crate) mod engine;
+pub(crate) mod privileged;
+pub(crate) mod reachable;
+pub(crate) mod rootless;
+pub(crate) mod runtime;
+pub(crate) mod security;
+pub(crate) mod userns;
+pub(crate) mod version;
 
 use crate::checks::Outcome;
 use crate::facts::docker::{DockerFacts, ProbeOutcome};
 use crate::facts::Facts;
 
 /// The daemon's facts, or the skip to report when there are none.
-pub fn daemon(f: &Facts) -> Result<&DockerFacts, Outcome> {
+pub(crate) fn daemon(f: &Facts) -> Result<&DockerFacts, Outcome> {
     match (&f.docker, &f.docker_probe) {
         (Some(d), _) => Ok(d),
         (None, Some(p)) if p.outcome == ProbeOutcome::Skipped => {
@@ -30,11 +30,4 @@ pub fn daemon(f: &Facts) -> Result<&DockerFacts, Outcome> {
             "no docker facts (recorded without the docker probe)",
         )),
     }
-}
-
-/// The daemon's cgroup version as a number, where it reports one.
-pub fn cgroup_v(d: &DockerFacts) -> Option<u8> {
-    d.cgroup_version
-        .as_deref()
-        .and_then(|v| v.trim().parse().ok())
 }

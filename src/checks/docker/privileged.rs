@@ -1,8 +1,8 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.privileged",
     title: "--privileged containers can start",
     explain: "The recipe for systemd on cgroup v2 is --privileged. Where the socket is local, SO_PEERCRED \
@@ -49,7 +49,7 @@ fn run(f: &Facts) -> Outcome {
             // No --cap-add SYS_ADMIN: with the whole tree bound, systemd then
             // remounts the host's /sys/fs/cgroup tmpfs read-only (seen here);
             // both lines boot in the truth matrix (tests/truth_matrix.rs).
-            let alt = if cgroup_v(d) == Some(2) {
+            let alt = if d.cgroup_version_number() == Some(2) {
                 "docker run --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMAGE"
             } else {
                 "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMAGE"
@@ -76,9 +76,9 @@ has. Meanwhile run systemd without --privileged, with the tmpfs mounts it cannot
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
     use crate::checks::Status;
     use crate::probe::docker::engine::privileged;
+    use crate::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
 
     #[test]
     fn table() {

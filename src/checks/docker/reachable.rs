@@ -2,7 +2,7 @@ use crate::checks::{Check, Outcome};
 use crate::facts::docker::ProbeOutcome;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.reachable",
     title: "Docker daemon answers",
     explain: "Asks the Docker Engine API directly (not the docker CLI): --docker-host, else DOCKER_HOST, \
@@ -121,8 +121,8 @@ endpoint is a Docker (or Podman) API socket and not a proxy that rewrites it.",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, unified_host, unreachable as down};
     use crate::checks::Status;
+    use crate::testing::{docker_host, unified_host, unreachable as down};
 
     #[test]
     fn table() {

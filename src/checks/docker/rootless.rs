@@ -1,8 +1,8 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.rootless",
     title: "rootless daemon",
     explain: "A rootless daemon (SecurityOptions name=rootless) can only give containers cgroups on \
@@ -33,7 +33,7 @@ fn run(f: &Facts) -> Outcome {
     if !d.rootless {
         return Outcome::pass("the daemon runs as root (not rootless)");
     }
-    if cgroup_v(d) != Some(2) {
+    if d.cgroup_version_number() != Some(2) {
         return Outcome::fail("rootless daemon on cgroup v1: containers get no cgroups of their own; systemd fails with \"Failed to create .../init.scope control group: Permission denied\"")
             .fix("Boot the host on cgroup v2 (see host.cgroup-mode), or use a rootful daemon.", &[]);
     }
@@ -71,8 +71,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::docker_host;
     use crate::checks::Status;
+    use crate::testing::docker_host;
 
     #[test]
     fn table() {

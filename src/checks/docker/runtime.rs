@@ -1,9 +1,9 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::docker::{DockerFacts, LenientVersion};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.runtime",
     title: "OCI runtime and containerd",
     explain: "On cgroup v2 Docker needs runc >= 1.0.0-rc91 and containerd >= 1.4 (versions from \
@@ -52,7 +52,7 @@ fn run(f: &Facts) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let v2 = cgroup_v(d) == Some(2);
+    let v2 = d.cgroup_version_number() == Some(2);
     let mut ev = vec![format!(
         "DefaultRuntime {}, Runtimes {}",
         d.default_runtime.as_deref().unwrap_or("?"),
@@ -99,9 +99,9 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, unified_host, with_docker};
     use crate::checks::Status;
     use crate::facts::docker::Component;
+    use crate::testing::{docker_host, fixture_docker, unified_host, with_docker};
 
     fn with_runc(v: &str) -> Facts {
         let mut f = docker_host();

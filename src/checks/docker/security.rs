@@ -2,7 +2,7 @@ use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.security",
     title: "AppArmor, SELinux, seccomp",
     explain: "AppArmor's docker-default profile denies mount, so an unprivileged systemd container \
@@ -44,8 +44,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
     use crate::checks::Status;
+    use crate::testing::{docker_host, fixture_docker, hybrid_host, with_docker};
 
     #[test]
     fn table() {

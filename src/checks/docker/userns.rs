@@ -2,7 +2,7 @@ use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.userns",
     title: "user namespace remapping",
     explain:
@@ -34,8 +34,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, unified_host};
     use crate::checks::Status;
+    use crate::testing::{docker_host, unified_host};
 
     #[test]
     fn table() {

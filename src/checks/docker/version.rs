@@ -1,9 +1,9 @@
-use super::{cgroup_v, daemon};
+use super::daemon;
 use crate::checks::{Check, Outcome};
 use crate::facts::docker::{Engine, LenientVersion};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "docker.version",
     title: "Docker Engine version",
     explain:
@@ -44,7 +44,7 @@ fn run(f: &Facts) -> Outcome {
         ))
         .evidence(ev);
     };
-    let v2 = cgroup_v(d) == Some(2);
+    let v2 = d.cgroup_version_number() == Some(2);
     if !v.at_least(20, 10) {
         let o = if v2 {
             Outcome::fail(format!("Docker {} is older than 20.10 and this daemon is on cgroup v2, which it does not support", d.server_version))
@@ -56,7 +56,7 @@ fn run(f: &Facts) -> Outcome {
             &["sudo apt-get install --only-upgrade docker-ce docker.io 2>/dev/null; docker version"],
         );
     }
-    if v.nums[0] >= 29 && cgroup_v(d) == Some(1) {
+    if v.nums[0] >= 29 && d.cgroup_version_number() == Some(1) {
         return Outcome::warn(format!(
             "Docker {} deprecates cgroup v1, which this daemon runs on (removal by May 2029)",
             d.server_version
@@ -73,8 +73,8 @@ fn run(f: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{docker_host, fixture_docker, unified_host, with_docker};
     use crate::checks::Status;
+    use crate::testing::{docker_host, fixture_docker, unified_host, with_docker};
 
     fn with_version(v: &str, cg: &str) -> Facts {
         let mut f = docker_host();

@@ -2,7 +2,7 @@ use crate::checks::{Check, Outcome};
 use crate::facts::host::CgroupMode;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.cgroup2-mount",
     title: "cgroup2 mount",
     explain: "Looks at the cgroup2 mount systemd would use (/sys/fs/cgroup on unified hosts, \
@@ -51,8 +51,8 @@ with nsdelegate from the initial namespaces (or fix the init that mounts it).",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{cgroup, hybrid_host, unified_host};
     use crate::checks::Status;
+    use crate::testing::{cgroup, hybrid_host, unified_host};
 
     #[test]
     fn table() {

@@ -5,7 +5,7 @@ use crate::facts::Facts;
 /// cgroup2 appeared in Linux 4.5 (systemd NEWS 230).
 const CGROUP2_KERNEL: [u32; 3] = [4, 5, 0];
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.cgroup-mode",
     title: "cgroup layout",
     explain: "Decides the host's cgroup layout the way systemd does (cg_unified_cached): statfs of \
@@ -121,9 +121,9 @@ fn with_evidence(o: Outcome, c: &CgroupFacts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{cgroup, hybrid_host, unified_host};
     use crate::checks::Status;
     use crate::facts::Probed;
+    use crate::testing::{cgroup, hybrid_host, unified_host};
 
     #[test]
     fn table() {

@@ -2,7 +2,7 @@ use crate::checks::{systemd_bool, Check, Outcome};
 use crate::facts::host::CgroupMode;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.cmdline",
     title: "kernel command line",
     explain:
@@ -72,10 +72,10 @@ fn run(facts: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{hybrid_host, unified_host};
     use crate::checks::Status;
     use crate::facts::Probed;
     use crate::probe::host::kernel::parse_cmdline;
+    use crate::testing::{hybrid_host, unified_host};
 
     #[test]
     fn table() {

@@ -6,7 +6,7 @@ use crate::facts::{Facts, Probed};
 const NEEDED_V2: &[&str] = &["cpu", "memory", "pids", "io"];
 const NEEDED_V1: &[&str] = &["cpu", "memory", "pids", "name=systemd"];
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.controllers",
     title: "cgroup controllers",
     explain: "On unified hosts, reads cgroup.controllers and cgroup.subtree_control of the cgroup2 \
@@ -168,8 +168,8 @@ boot), or boot the host on cgroup v2.",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{cgroup, hybrid_host, unified_host};
     use crate::checks::Status;
+    use crate::testing::{cgroup, hybrid_host, unified_host};
 
     fn words(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_owned).collect()

@@ -1,7 +1,7 @@
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.inside-container",
     title: "where the doctor runs",
     explain: "Looks for the signs systemd's detect_container() uses (container= in PID 1's \
@@ -48,10 +48,10 @@ fn run(facts: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
     use crate::facts::host::ContainerFacts;
     use crate::facts::Probed;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -2,7 +2,7 @@ use crate::checks::{Check, Outcome};
 use crate::facts::host::CgroupMode;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "host.kernel",
     title: "kernel version",
     explain: "Reads the kernel release (/proc/sys/kernel/osrelease). cgroup namespaces, which Docker \
@@ -67,10 +67,10 @@ fn run(facts: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{hybrid_host, unified_host};
     use crate::checks::Status;
     use crate::facts::Probed;
     use crate::probe::host::kernel::kernel_facts;
+    use crate::testing::{hybrid_host, unified_host};
 
     #[test]
     fn table() {

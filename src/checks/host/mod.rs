@@ -1,8 +1,8 @@
 //! Host checks: the cgroup layout, the kernel and where the doctor runs.
 
-pub mod cgroup2_mount;
-pub mod cgroup_mode;
-pub mod cmdline;
-pub mod controllers;
-pub mod inside_container;
-pub mod kernel;
+pub(crate) mod cgroup2_mount;
+pub(crate) mod cgroup_mode;
+pub(crate) mod cmdline;
+pub(crate) mod controllers;
+pub(crate) mod inside_container;
+pub(crate) mod kernel;

@@ -3,7 +3,7 @@ use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.container-env",
     title: "ENV container=docker",
     explain:
@@ -53,8 +53,8 @@ container"
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{bookworm_image, systemd_mut, unified_host, with_image};
     use crate::checks::Status;
+    use crate::testing::{bookworm_image, systemd_mut, unified_host, with_image};
 
     #[test]
     fn table() {

@@ -1,10 +1,10 @@
 use crate::checks::image::{each_image, systemd_command, unreadable};
 use crate::checks::{Check, Outcome};
+use crate::facts::image::link_chain as chain;
 use crate::facts::image::{ImageFacts, Pid1Kind};
 use crate::facts::Facts;
-use crate::probe::image::resolve::chain;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.init",
     title: "PID 1 is systemd",
     explain: "Works out what PID 1 would be without running the image: Entrypoint + Cmd from the \
@@ -139,10 +139,10 @@ name in docker run), and drop --init."
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{bookworm_image, unified_host, with_image};
     use crate::checks::Status;
     use crate::facts::image::{LinkFinding, LinkHop, LinkProblem};
     use crate::facts::{ImageFacts, Probed};
+    use crate::testing::{bookworm_image, unified_host, with_image};
 
     fn with_kind(kind: Pid1Kind, resolved: &str) -> ImageFacts {
         let mut img = bookworm_image();

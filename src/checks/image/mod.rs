@@ -2,12 +2,12 @@
 //! outcome per check covers every `--image`: the worst status wins and each
 //! line names its image.
 
-pub mod container_env;
-pub mod init;
-pub mod present;
-pub mod stop_signal;
-pub mod systemd_version;
-pub mod user;
+pub(crate) mod container_env;
+pub(crate) mod init;
+pub(crate) mod present;
+pub(crate) mod stop_signal;
+pub(crate) mod systemd_version;
+pub(crate) mod user;
 
 use crate::checks::{Outcome, Remediation, Status};
 use crate::facts::image::{ImageFacts, SystemdVersion};
@@ -26,7 +26,7 @@ fn rank(s: Status) -> u8 {
 
 /// Judge every image with `judge`, then sum up. An image the daemon could
 /// not be asked about (`--no-docker`, unreachable) is skipped with the reason.
-pub fn each_image(facts: &Facts, judge: impl Fn(&ImageFacts, &Facts) -> Outcome) -> Outcome {
+pub(crate) fn each_image(facts: &Facts, judge: impl Fn(&ImageFacts, &Facts) -> Outcome) -> Outcome {
     let outcomes: Vec<(&str, Outcome)> = facts
         .images
         .iter()
@@ -94,7 +94,7 @@ fn combine(outcomes: Vec<(&str, Outcome)>) -> Outcome {
 }
 
 /// The outcome for an image whose files could not be read, if so.
-pub fn unreadable(img: &ImageFacts) -> Option<Outcome> {
+pub(crate) fn unreadable(img: &ImageFacts) -> Option<Outcome> {
     if !img.present {
         return Some(Outcome::skip("not present (see image.present)"));
     }
@@ -104,7 +104,7 @@ pub fn unreadable(img: &ImageFacts) -> Option<Outcome> {
 }
 
 /// The image's systemd, when it has one; otherwise the outcome to give.
-pub fn systemd_of(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> {
+pub(crate) fn systemd_of(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> {
     if let Some(o) = unreadable(img) {
         return Err(o);
     }
@@ -118,7 +118,7 @@ pub fn systemd_of(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> 
 
 /// As [`systemd_of`], for the checks that only matter with systemd: an image
 /// without a systemd binary skips. `Ok(None)`: one whose version is unknown.
-pub fn systemd_or_skip(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> {
+pub(crate) fn systemd_or_skip(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outcome> {
     match systemd_of(img)? {
         None if img.systemd_path.is_none() => Err(Outcome::skip("no systemd in the image")),
         v => Ok(v),
@@ -126,7 +126,7 @@ pub fn systemd_or_skip(img: &ImageFacts) -> Result<Option<&SystemdVersion>, Outc
 }
 
 /// Where to point a `CMD`: the image's systemd, or the usual `/sbin/init`.
-pub fn systemd_command(img: &ImageFacts) -> String {
+pub(crate) fn systemd_command(img: &ImageFacts) -> String {
     img.systemd_path
         .clone()
         .unwrap_or_else(|| "/sbin/init".to_owned())
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn no_daemon_skips_with_the_reason() {
-        use crate::checks::testing::{unreachable, with_image};
+        use crate::testing::{unreachable, with_image};
         let img = ImageFacts::unavailable("debian:12", false, Some("cannot connect".into()));
         let f = with_image(unreachable("no_socket", "no such socket"), img);
         for c in crate::checks::registry()

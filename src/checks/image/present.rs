@@ -2,7 +2,7 @@ use crate::checks::image::each_image;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.present",
     title: "image present locally",
     explain: "Looks the --image up in the local Docker daemon. The doctor never pulls and never \
@@ -39,9 +39,9 @@ fn run(facts: &Facts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{bookworm_image, unified_host, with_image};
     use crate::checks::Status;
     use crate::facts::ImageFacts;
+    use crate::testing::{bookworm_image, unified_host, with_image};
 
     #[test]
     fn table() {

@@ -2,8 +2,9 @@ use crate::checks::image::{each_image, systemd_or_skip};
 use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
+use crate::runline::systemd::is_rtmin3;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.stop-signal",
     title: "stop signal SIGRTMIN+3",
     explain: "docker stop sends the image's StopSignal (default SIGTERM), then SIGKILL after the \
@@ -20,13 +21,6 @@ docker stop ends in SIGKILL.",
 
 fn run(facts: &Facts) -> Outcome {
     each_image(facts, |img, _| judge(img))
-}
-
-/// SIGRTMIN+3 as Docker accepts it: by name (with or without SIG) or number.
-pub fn is_rtmin3(signal: &str) -> bool {
-    let s = signal.trim().to_ascii_uppercase();
-    let s = s.strip_prefix("SIG").unwrap_or(&s);
-    s == "RTMIN+3" || s == "37"
 }
 
 fn judge(img: &ImageFacts) -> Outcome {
@@ -53,9 +47,9 @@ stop waits 10 s and kills it",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{bookworm_image, unified_host, with_image};
     use crate::checks::Status;
     use crate::facts::Probed;
+    use crate::testing::{bookworm_image, unified_host, with_image};
 
     #[test]
     fn table() {

@@ -4,7 +4,7 @@ use crate::facts::host::CgroupMode;
 use crate::facts::image::{ImageFacts, SystemdVersion};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.systemd-version",
     title: "image systemd vs host cgroups",
     explain: "Reads the image's systemd version without running it (DT_NEEDED \
@@ -124,11 +124,9 @@ moves to systemd >= 256",
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{
-        bookworm_image, hybrid_host, systemd_mut, unified_host, with_image,
-    };
     use crate::checks::Status;
     use crate::facts::Probed;
+    use crate::testing::{bookworm_image, hybrid_host, systemd_mut, unified_host, with_image};
 
     fn case(host: Facts, major: u32) -> Status {
         let mut img = bookworm_image();

@@ -2,8 +2,9 @@ use crate::checks::image::{each_image, systemd_or_skip};
 use crate::checks::{Check, Outcome};
 use crate::facts::image::ImageFacts;
 use crate::facts::Facts;
+use crate::runline::systemd::is_root;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "image.user",
     title: "runs as root",
     explain:
@@ -20,12 +21,6 @@ UNCONFIRMED). Services can still drop privileges in their units.",
 
 fn run(facts: &Facts) -> Outcome {
     each_image(facts, |img, _| judge(img))
-}
-
-/// `""`, `root`, `0`, `0:0`, `root:root`, `0:wheel`.
-pub fn is_root(user: &str) -> bool {
-    let name = user.split(':').next().unwrap_or("");
-    matches!(name, "" | "root") || name.parse::<u32>() == Ok(0)
 }
 
 fn judge(img: &ImageFacts) -> Outcome {
@@ -53,8 +48,8 @@ fn judge(img: &ImageFacts) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testing::{bookworm_image, unified_host, with_image};
     use crate::checks::Status;
+    use crate::testing::{bookworm_image, unified_host, with_image};
 
     #[test]
     fn table() {

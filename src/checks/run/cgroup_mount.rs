@@ -1,10 +1,12 @@
-use super::{engine_major, setup, Setup};
+use super::effective;
 use crate::checks::{Check, Outcome, Status};
 use crate::facts::host::CgroupMode;
 use crate::facts::run::Mount;
 use crate::facts::Facts;
+use crate::runline::effective::EffectiveRun;
+use crate::runline::systemd::engine_major;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.cgroup-mount",
     title: "cgroup tree systemd can write",
     explain: "systemd PID 1 must create /init.scope in its own cgroup, so the cgroup tree it sees must be \
@@ -31,7 +33,7 @@ behaviour.",
 const RO_ERROR: &str = "systemd: Failed to create /init.scope control group: Read-only file system";
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -62,7 +64,7 @@ fn drop_binds() -> &'static str {
     "remove the /sys/fs/cgroup bind"
 }
 
-fn unified(s: &Setup, binds: &[&Mount]) -> Outcome {
+fn unified(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
     if binds.iter().any(|m| !m.is_whole_cgroupfs()) {
         return Outcome::fail(
             "a part of the host's cgroup tree is bound into the container: systemd needs the whole tree or its own (CONTAINER_INTERFACE: never only a sub-tree)",
@@ -100,7 +102,7 @@ fn unified(s: &Setup, binds: &[&Mount]) -> Outcome {
     Outcome::pass("the host's cgroup tree is bound read-write with --cgroupns=host: systemd can create its cgroups (see run.cgroupns for the cost)")
 }
 
-fn no_bind_v2(s: &Setup) -> Outcome {
+fn no_bind_v2(s: &EffectiveRun) -> Outcome {
     if s.privileged {
         return Outcome::pass(
             "--privileged without a cgroup bind: Docker mounts the container's own cgroup read-write",
@@ -132,7 +134,7 @@ fn no_bind_v2(s: &Setup) -> Outcome {
     )
 }
 
-fn v1(s: &Setup, binds: &[&Mount]) -> Outcome {
+fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
     let whole = binds.iter().rev().find(|m| m.is_whole_cgroupfs());
     let Some(bind) = whole else {
         return Outcome::fail(format!(
@@ -191,7 +193,7 @@ fn v1(s: &Setup, binds: &[&Mount]) -> Outcome {
 /// writes to it. Seen here with a scratch copy of the host's layout (a fresh
 /// tmpfs with the hierarchies bound in, bound as /sys/fs/cgroup), systemd 252,
 /// Docker 20.10; tests/truth_matrix.rs records the host's line around every cell.
-fn host_side_effects(s: &Setup, binds: &[&Mount], o: Outcome) -> Outcome {
+fn host_side_effects(s: &EffectiveRun, binds: &[&Mount], o: Outcome) -> Outcome {
     let Some(bind) = binds.iter().rev().find(|m| m.is_whole_cgroupfs()) else {
         return o;
     };
@@ -237,7 +239,7 @@ fn host_side_effects(s: &Setup, binds: &[&Mount], o: Outcome) -> Outcome {
     o
 }
 
-fn rro_fail(s: &Setup, by: &str) -> Outcome {
+fn rro_fail(s: &EffectiveRun, by: &str) -> Outcome {
     Outcome::fail(format!(
         "{by} makes the :ro bind of /sys/fs/cgroup recursively read-only on {}: the hierarchies below are read-only too, systemd cannot create init.scope",
         s.mode.describe()
@@ -253,9 +255,9 @@ fn rro_fail(s: &Setup, by: &str) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::{hybrid_host, unified_host};
     use crate::checks::Status;
     use crate::facts::Probed;
+    use crate::testing::{hybrid_host, unified_host};
 
     const V1: &str =
         "docker run -d --tmpfs /tmp --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG";

@@ -1,9 +1,9 @@
-use super::setup;
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::host::CgroupMode;
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.cgroupns",
     title: "cgroup namespace",
     explain: "Docker gives a container a private cgroup namespace on cgroup v2 and the host's on v1 \
@@ -21,7 +21,7 @@ does not match a bind of the host tree.",
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -73,9 +73,9 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::{hybrid_host, unified_host};
     use crate::checks::Status;
     use crate::facts::Probed;
+    use crate::testing::{hybrid_host, unified_host};
 
     #[test]
     fn table() {

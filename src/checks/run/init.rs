@@ -1,8 +1,9 @@
-use super::{is_init, pid1, setup};
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::{is_init, pid1};
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.init",
     title: "systemd is PID 1",
     explain: "systemd only runs as the system manager when it is PID 1. --init (compose `init: true`) \
@@ -18,7 +19,7 @@ infinity`, Molecule's injected command) leaves systemd out entirely.",
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -41,8 +42,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::with_line;
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -1,8 +1,8 @@
-use super::setup;
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.privileges",
     title: "privileges systemd is given",
     explain: "--privileged gives systemd every capability, no seccomp/AppArmor confinement and, on cgroup \
@@ -19,7 +19,7 @@ with Docker's default capabilities: CONTAINER_INTERFACE asks not to drop CAP_SYS
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -78,8 +78,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -1,8 +1,9 @@
-use super::{premounted, setup};
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::premounted;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.read-only",
     title: "root filesystem writable",
     explain:
@@ -17,7 +18,7 @@ most services write under /var and /etc: they need volumes or tmpfs there, or th
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -41,8 +42,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::with_line;
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -1,8 +1,8 @@
-use super::setup;
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.security",
     title: "security options",
     explain: "SELinux denies container processes writes to the cgroup file system unless the \
@@ -33,7 +33,7 @@ const KNOWN: &[&str] = &[
 ];
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -86,8 +86,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

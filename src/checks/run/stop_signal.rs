@@ -1,8 +1,9 @@
-use super::{is_rtmin3, setup};
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::is_rtmin3;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.stop-signal",
     title: "stop signal SIGRTMIN+3",
     explain: "`docker stop` sends the container's stop signal (--stop-signal, else the image's STOPSIGNAL, \
@@ -17,7 +18,7 @@ re-executing itself, and halts cleanly only on SIGRTMIN+3: without it every stop
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -45,8 +46,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

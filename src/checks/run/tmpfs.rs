@@ -1,8 +1,9 @@
-use super::{premounted, setup, TMPFS_PATHS};
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::{premounted, TMPFS_PATHS};
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.tmpfs",
     title: "tmpfs on /run, /run/lock, /tmp",
     explain: "At boot systemd mounts a tmpfs on /run (fatal when it cannot) unless something is mounted \
@@ -21,7 +22,7 @@ sysbox runtime let systemd (or podman) do it.",
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -90,8 +91,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line, with_line_ctx};
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -1,8 +1,9 @@
-use super::{is_root, setup};
+use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::is_root;
 
-pub static CHECK: Check = Check {
+pub(crate) static CHECK: Check = Check {
     id: "run.user",
     title: "systemd runs as root",
     explain: "systemd as the system manager (PID 1) must run as uid 0 inside the container: it mounts \
@@ -14,7 +15,7 @@ set to another user makes it fail early. User namespaces (userns-remap, rootless
 };
 
 fn run(facts: &Facts) -> Outcome {
-    let s = match setup(facts) {
+    let s = match effective(facts) {
         Ok(s) => s,
         Err(o) => return o,
     };
@@ -49,8 +50,8 @@ fn run(facts: &Facts) -> Outcome {
 mod tests {
     use super::*;
     use crate::checks::run::testing::{ctx, with_line_ctx};
-    use crate::checks::testing::unified_host;
     use crate::checks::Status;
+    use crate::testing::unified_host;
 
     #[test]
     fn table() {

@@ -26,20 +26,20 @@ use crate::probe::image::files::{base_name, FileKind, ImageFiles, ReadError, Sta
 /// Room for the tar headers (PAX records, long names) before the data.
 const HEADER_SLACK: usize = 1 << 20;
 /// A directory's tar is read whole for `list`: refuse more than this.
-pub const LIST_CAP: usize = 64 << 20;
+pub(crate) const LIST_CAP: usize = 64 << 20;
 
 /// Go's `os.FileMode` type bits, as the daemon sends them.
 mod go_mode {
-    pub const DIR: u32 = 1 << 31;
-    pub const SYMLINK: u32 = 1 << 27;
-    pub const DEVICE: u32 = 1 << 26;
-    pub const NAMED_PIPE: u32 = 1 << 25;
-    pub const SOCKET: u32 = 1 << 24;
-    pub const SETUID: u32 = 1 << 23;
-    pub const SETGID: u32 = 1 << 22;
-    pub const CHAR_DEVICE: u32 = 1 << 21;
-    pub const STICKY: u32 = 1 << 20;
-    pub const IRREGULAR: u32 = 1 << 19;
+    pub(super) const DIR: u32 = 1 << 31;
+    pub(super) const SYMLINK: u32 = 1 << 27;
+    pub(super) const DEVICE: u32 = 1 << 26;
+    pub(super) const NAMED_PIPE: u32 = 1 << 25;
+    pub(super) const SOCKET: u32 = 1 << 24;
+    pub(super) const SETUID: u32 = 1 << 23;
+    pub(super) const SETGID: u32 = 1 << 22;
+    pub(super) const CHAR_DEVICE: u32 = 1 << 21;
+    pub(super) const STICKY: u32 = 1 << 20;
+    pub(super) const IRREGULAR: u32 = 1 << 19;
 }
 
 /// The `X-Docker-Container-Path-Stat` JSON (moby `types.ContainerPathStat`).
@@ -54,7 +54,7 @@ struct PathStat {
 }
 
 /// Go `os.FileMode` → kind and Unix permission bits (`0o4755`).
-pub fn from_go_mode(mode: u32) -> (FileKind, u32) {
+pub(crate) fn from_go_mode(mode: u32) -> (FileKind, u32) {
     use go_mode::*;
     let kind = if mode & DIR != 0 {
         FileKind::Dir
@@ -75,7 +75,7 @@ pub fn from_go_mode(mode: u32) -> (FileKind, u32) {
 }
 
 /// Decodes the base64 JSON of `X-Docker-Container-Path-Stat`.
-pub fn parse_path_stat(header: &str) -> Result<Stat, String> {
+pub(crate) fn parse_path_stat(header: &str) -> Result<Stat, String> {
     let json = base64::engine::general_purpose::STANDARD
         .decode(header.trim())
         .map_err(|e| format!("X-Docker-Container-Path-Stat is not base64: {e}"))?;
@@ -95,7 +95,7 @@ pub fn parse_path_stat(header: &str) -> Result<Stat, String> {
 }
 
 /// `path=` query value: everything but unreserved characters and `/` escaped.
-pub fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
@@ -107,7 +107,7 @@ pub fn query_escape(s: &str) -> String {
     out
 }
 
-pub struct ArchiveFiles<'a> {
+pub(crate) struct ArchiveFiles<'a> {
     rt: &'a Runtime,
     client: &'a Client,
     container: String,
@@ -116,7 +116,7 @@ pub struct ArchiveFiles<'a> {
 }
 
 impl<'a> ArchiveFiles<'a> {
-    pub fn new(rt: &'a Runtime, client: &'a Client, container: &str) -> Self {
+    pub(crate) fn new(rt: &'a Runtime, client: &'a Client, container: &str) -> Self {
         ArchiveFiles {
             rt,
             client,

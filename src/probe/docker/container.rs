@@ -28,7 +28,7 @@ const EXEC_OUTPUT_CAP: usize = 64 << 10;
 /// The subset of `GET /containers/{id}/json` the doctor reads.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Inspect {
+pub(crate) struct Inspect {
     pub id: String,
     #[serde(default)]
     pub name: String,
@@ -46,7 +46,7 @@ pub struct Inspect {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct InspectState {
+pub(crate) struct InspectState {
     #[serde(default)]
     pub status: String,
     #[serde(default)]
@@ -65,7 +65,7 @@ pub struct InspectState {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct HostConfig {
+pub(crate) struct HostConfig {
     #[serde(default, deserialize_with = "null_default")]
     pub binds: Vec<String>,
     #[serde(default)]
@@ -97,7 +97,7 @@ pub struct HostConfig {
 /// `HostConfig.Mounts[]`: what `--mount` asked for.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct HostMount {
+pub(crate) struct HostMount {
     #[serde(default)]
     pub r#type: String,
     #[serde(default)]
@@ -112,7 +112,7 @@ pub struct HostMount {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct BindOptions {
+pub(crate) struct BindOptions {
     #[serde(default)]
     pub non_recursive: bool,
     #[serde(default)]
@@ -123,7 +123,7 @@ pub struct BindOptions {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Config {
+pub(crate) struct Config {
     #[serde(default, deserialize_with = "null_default")]
     pub image: String,
     #[serde(default)]
@@ -143,7 +143,7 @@ pub struct Config {
 /// Top-level `Mounts[]`: what the container really got (image volumes included).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct MountPoint {
+pub(crate) struct MountPoint {
     #[serde(default)]
     pub r#type: String,
     #[serde(default)]
@@ -160,14 +160,14 @@ where
 }
 
 impl Inspect {
-    pub fn from_json(body: &[u8]) -> Result<Inspect, String> {
+    pub(crate) fn from_json(body: &[u8]) -> Result<Inspect, String> {
         serde_json::from_slice(body).map_err(|e| {
             format!("GET /containers/{{id}}/json: not the JSON the Engine API documents: {e}")
         })
     }
 
     /// The facts without logs or exec results.
-    pub fn facts(&self, reference: &str) -> ContainerFacts {
+    pub(crate) fn facts(&self, reference: &str) -> ContainerFacts {
         let h = &self.host_config;
         let c = &self.config;
         let mut mounts: Vec<String> = h.mounts.iter().map(render_mount).collect();
@@ -269,7 +269,7 @@ fn render_mount(m: &HostMount) -> String {
 /// Reads one container, bounded by `timeout` as a whole; `endpoint` is where
 /// the daemon is (or why it could not be found). `Err` is a one-line reason
 /// (no such container, daemon unreachable).
-pub fn probe(
+pub(crate) fn probe(
     endpoint: Result<Endpoint, String>,
     timeout: Duration,
     reference: &str,
@@ -364,7 +364,7 @@ async fn log_tail(c: &Client, id: &str, tty: bool) -> Result<LogTail, ClientErro
 /// Joins the payloads of Docker's multiplexed stream (8-byte headers:
 /// stream, 0, 0, 0, big-endian length). Bytes that do not look like a frame
 /// are kept as they are, so a tty stream read as multiplexed loses nothing.
-pub fn demux(mut raw: &[u8]) -> Vec<u8> {
+pub(crate) fn demux(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
     while raw.len() >= 8 {
         let header_ok = raw[0] <= 2 && raw[1..4] == [0, 0, 0];
@@ -381,7 +381,7 @@ pub fn demux(mut raw: &[u8]) -> Vec<u8> {
 }
 
 /// The last `n` non-empty lines, terminal escapes and carriage returns removed.
-pub fn tail_lines(text: &str, n: usize) -> Vec<String> {
+pub(crate) fn tail_lines(text: &str, n: usize) -> Vec<String> {
     let lines: Vec<String> = text
         .split('\n')
         .map(|l| strip_escapes(l).trim_end().to_owned())
@@ -392,7 +392,7 @@ pub fn tail_lines(text: &str, n: usize) -> Vec<String> {
 }
 
 /// Removes CSI sequences (`ESC [ ... final`), other `ESC x` pairs and `\r`.
-pub fn strip_escapes(s: &str) -> String {
+pub(crate) fn strip_escapes(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut it = s.chars().peekable();
     while let Some(ch) = it.next() {
@@ -555,7 +555,7 @@ mod tests {
     #[test]
     fn settings_become_the_run_line_the_checks_judge() {
         let f = Inspect::from_json(INSPECT.as_bytes()).unwrap().facts("x");
-        let run = crate::facts::run::RunFacts::from_container(&f).unwrap();
+        let run = crate::runline::from_container(&f).unwrap();
         let s = &run.spec;
         assert_eq!(s.image, "sdctr-test/bookworm-systemd");
         assert_eq!(s.args, ["/sbin/init"]);

@@ -9,7 +9,7 @@ use crate::facts::docker::*;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct VersionJson {
+pub(crate) struct VersionJson {
     pub version: Option<String>,
     pub api_version: Option<String>,
     #[serde(rename = "MinAPIVersion")]
@@ -21,20 +21,20 @@ pub struct VersionJson {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct PlatformJson {
+pub(crate) struct PlatformJson {
     pub name: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct ComponentJson {
+pub(crate) struct ComponentJson {
     pub name: Option<String>,
     pub version: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct InfoJson {
+pub(crate) struct InfoJson {
     pub server_version: Option<String>,
     pub operating_system: Option<String>,
     pub kernel_version: Option<String>,
@@ -55,14 +55,14 @@ pub struct InfoJson {
 }
 
 /// Where the daemon is and how it was asked.
-pub struct Context {
+pub(crate) struct Context {
     pub endpoint: String,
     pub local: bool,
     pub negotiated_api_version: Option<String>,
     pub daemon_process: Option<DaemonProcess>,
 }
 
-pub fn facts(v: VersionJson, i: InfoJson, ctx: Context) -> DockerFacts {
+pub(crate) fn facts(v: VersionJson, i: InfoJson, ctx: Context) -> DockerFacts {
     let components: Vec<Component> = v
         .components
         .unwrap_or_default()
@@ -128,7 +128,7 @@ pub fn facts(v: VersionJson, i: InfoJson, ctx: Context) -> DockerFacts {
 }
 
 /// moby `daemon/info_unix.go` fillSecurityOptions: `name=X[,key=value...]`.
-pub fn security(options: &[String]) -> Security {
+pub(crate) fn security(options: &[String]) -> Security {
     let mut s = Security::default();
     for opt in options {
         let mut name = "";
@@ -156,7 +156,7 @@ pub fn security(options: &[String]) -> Security {
 
 /// Podman's compat `/version` names its component "Podman Engine"; Desktop
 /// says so in Platform.Name (API >= 1.35) or OperatingSystem.
-pub fn engine(components: &[Component], platform: Option<&str>, os: Option<&str>) -> Engine {
+pub(crate) fn engine(components: &[Component], platform: Option<&str>, os: Option<&str>) -> Engine {
     if components.iter().any(|c| c.name == "Podman Engine") {
         Engine::Podman
     } else if platform.is_some_and(|p| p.contains("Docker Desktop"))
@@ -176,7 +176,7 @@ const DAEMON_COMMS: &[&str] = &["dockerd", "podman"];
 /// with "unable to apply caps: operation not permitted" (moby#42906, verified on
 /// the development machine with 20.10.24). moby PR #42933 (merged Oct 2021, in
 /// 23.0) and Podman (containers/common#481) grant only what the daemon has.
-pub fn privileged(
+pub(crate) fn privileged(
     engine: Engine,
     server_version: &str,
     local: bool,

@@ -16,7 +16,7 @@ use tokio::runtime::Runtime;
 
 use super::archive::{query_escape, ArchiveFiles};
 use super::client::{Client, Endpoint, Peer};
-use super::probe_container::{self as container, ProbeContainer};
+use super::scratch_container::{self as container, ScratchContainer};
 use super::JSON_CAP;
 use crate::facts::image::OsRelease;
 use crate::facts::ImageFacts;
@@ -139,7 +139,7 @@ fn through_archive(
             eprintln!("sdctr-doctor: {note}");
             notes.push(note);
         }
-        let probe = match ProbeContainer::create(rt, client, &inspect.id) {
+        let probe = match ScratchContainer::create(rt, client, &inspect.id) {
             Ok(c) => c,
             Err(e) => {
                 return ImageFacts::unavailable(
@@ -177,7 +177,7 @@ fn os_release_on_own_container(
         return;
     };
     let client = client.clone();
-    let Ok(probe) = ProbeContainer::create(&rt, &client, image) else {
+    let Ok(probe) = ScratchContainer::create(&rt, &client, image) else {
         return;
     };
     let files = ArchiveFiles::new(&rt, &client, &probe.id);

@@ -2,13 +2,13 @@
 //! `/_ping`, then `/version` and `/info` concurrently, all within one deadline;
 //! where the socket is local, read the serving process's capability bounding set.
 
-pub mod archive;
+pub(crate) mod archive;
 pub mod client;
-pub mod container;
+pub(crate) mod container;
 pub mod endpoint;
-pub mod engine;
+pub(crate) mod engine;
 pub mod image;
-pub mod probe_container;
+pub mod scratch_container;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

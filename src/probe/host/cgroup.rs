@@ -9,9 +9,9 @@ use crate::facts::host::{Cgroup2Mount, CgroupFacts, CgroupMode, StatfsEntry, V1H
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
 
-pub const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
-pub const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
-pub const TMPFS_MAGIC: i64 = 0x0102_1994;
+pub(crate) const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+pub(crate) const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
+pub(crate) const TMPFS_MAGIC: i64 = 0x0102_1994;
 
 const CG: &str = "/sys/fs/cgroup";
 const CG_UNIFIED: &str = "/sys/fs/cgroup/unified";
@@ -20,7 +20,7 @@ const CG_SYSTEMD: &str = "/sys/fs/cgroup/systemd";
 /// Where the mounts are read from. Under `--root` pointing at a real procfs
 /// (the host's /proc mounted into a container), /proc/self is the doctor's own
 /// namespace, so PID 1's view is the host's.
-pub fn mountinfo_path(root: &HostRoot) -> &'static str {
+pub(crate) fn mountinfo_path(root: &HostRoot) -> &'static str {
     if host_proc_is_pid1(root) {
         "/proc/1/mountinfo"
     } else {
@@ -31,13 +31,13 @@ pub fn mountinfo_path(root: &HostRoot) -> &'static str {
 /// The cgroup file of the process that describes the host, read once for the
 /// cgroup and container probes: PID 1's under such a `--root`, else the
 /// doctor's own (its /proc/self there is its container's).
-pub struct OwnCgroup {
+pub(crate) struct OwnCgroup {
     pub path: &'static str,
     pub content: Result<Vec<u8>, String>,
 }
 
 impl OwnCgroup {
-    pub fn read(root: &HostRoot) -> Self {
+    pub(crate) fn read(root: &HostRoot) -> Self {
         let path = if host_proc_is_pid1(root) {
             "/proc/1/cgroup"
         } else {
@@ -54,7 +54,7 @@ fn host_proc_is_pid1(root: &HostRoot) -> bool {
     !root.is_live() && root.exists("/proc/1/mountinfo")
 }
 
-pub fn probe(
+pub(crate) fn probe(
     root: &HostRoot,
     table: &Result<MountTable, String>,
     own: &OwnCgroup,
@@ -160,7 +160,7 @@ fn live_statfs() -> Vec<StatfsEntry> {
         .collect()
 }
 
-pub fn magic_name(magic: i64) -> &'static str {
+pub(crate) fn magic_name(magic: i64) -> &'static str {
     match magic {
         CGROUP2_SUPER_MAGIC => "cgroup2fs",
         CGROUP_SUPER_MAGIC => "cgroupfs",
@@ -170,7 +170,7 @@ pub fn magic_name(magic: i64) -> &'static str {
 }
 
 /// systemd's decision from statfs; `None` when statfs was not available.
-pub fn decide_by_statfs(statfs: &[StatfsEntry]) -> Option<(CgroupMode, String)> {
+pub(crate) fn decide_by_statfs(statfs: &[StatfsEntry]) -> Option<(CgroupMode, String)> {
     let kind = |p: &str| {
         statfs
             .iter()
@@ -206,7 +206,7 @@ pub fn decide_by_statfs(statfs: &[StatfsEntry]) -> Option<(CgroupMode, String)> 
 }
 
 /// The same decision from mountinfo alone (captured hosts, `--root`).
-pub fn decide_by_mounts(mounts: &[Mount]) -> (CgroupMode, String) {
+pub(crate) fn decide_by_mounts(mounts: &[Mount]) -> (CgroupMode, String) {
     let fs = |p: &str| mounts::visible_at(mounts, p).map(|m| m.info.fs_type.as_str());
     match fs(CG) {
         Some("cgroup2") => (CgroupMode::Unified, format!("cgroup2 is mounted on {CG}")),

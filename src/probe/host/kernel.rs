@@ -4,7 +4,7 @@ use crate::facts::host::{CmdlineFacts, KernelFacts};
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
 
-pub fn probe_kernel(root: &HostRoot) -> Probed<KernelFacts> {
+pub(crate) fn probe_kernel(root: &HostRoot) -> Probed<KernelFacts> {
     let release = match root.read_text("/proc/sys/kernel/osrelease") {
         Ok(s) => s.trim().to_owned(),
         Err(e) if root.is_live() => match nix::sys::utsname::uname() {
@@ -19,7 +19,7 @@ pub fn probe_kernel(root: &HostRoot) -> Probed<KernelFacts> {
     Probed::Ok(kernel_facts(&release))
 }
 
-pub fn kernel_facts(release: &str) -> KernelFacts {
+pub(crate) fn kernel_facts(release: &str) -> KernelFacts {
     let lower = release.to_ascii_lowercase();
     KernelFacts {
         release: release.to_owned(),
@@ -29,7 +29,7 @@ pub fn kernel_facts(release: &str) -> KernelFacts {
 }
 
 /// `6.1.0-50-amd64` → [6, 1, 0]; `5.15` → [5, 15, 0].
-pub fn parse_release(release: &str) -> Option<[u32; 3]> {
+pub(crate) fn parse_release(release: &str) -> Option<[u32; 3]> {
     let mut parts = release
         .split(|c: char| !c.is_ascii_digit())
         .take(3)
@@ -40,7 +40,7 @@ pub fn parse_release(release: &str) -> Option<[u32; 3]> {
     Some([major, minor, patch])
 }
 
-pub fn probe_cmdline(root: &HostRoot) -> Probed<CmdlineFacts> {
+pub(crate) fn probe_cmdline(root: &HostRoot) -> Probed<CmdlineFacts> {
     root.read_text("/proc/cmdline")
         .map(|raw| parse_cmdline(raw.trim()))
         .into()
@@ -48,7 +48,7 @@ pub fn probe_cmdline(root: &HostRoot) -> Probed<CmdlineFacts> {
 
 /// The last occurrence of a switch wins, as in the kernel and systemd; words
 /// after a lone `--` are init's arguments.
-pub fn parse_cmdline(raw: &str) -> CmdlineFacts {
+pub(crate) fn parse_cmdline(raw: &str) -> CmdlineFacts {
     let mut facts = CmdlineFacts {
         raw: raw.to_owned(),
         ..Default::default()

@@ -1,14 +1,14 @@
 //! Host probes: everything read through the [`HostRoot`].
 
-pub mod cgroup;
-pub mod kernel;
-pub mod mounts;
-pub mod process;
+pub(crate) mod cgroup;
+pub(crate) mod kernel;
+pub(crate) mod mounts;
+pub(crate) mod process;
 
 use crate::facts::HostFacts;
 use crate::probe::root::HostRoot;
 
-pub fn probe(root: &HostRoot) -> HostFacts {
+pub(crate) fn probe(root: &HostRoot) -> HostFacts {
     let mounts = mounts::read(root);
     let own = cgroup::OwnCgroup::read(root);
     HostFacts {

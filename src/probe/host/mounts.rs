@@ -5,26 +5,26 @@ use procfs_core::process::MountInfo;
 /// One mountinfo entry with its raw line, kept as evidence (procfs-core
 /// loses option order).
 #[derive(Debug, Clone)]
-pub struct Mount {
+pub(crate) struct Mount {
     pub info: MountInfo,
     pub line: String,
 }
 
 impl Mount {
-    pub fn mount_point(&self) -> String {
+    pub(crate) fn mount_point(&self) -> String {
         self.info.mount_point.to_string_lossy().into_owned()
     }
 
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         self.info.mount_options.contains_key("ro") || self.info.super_options.contains_key("ro")
     }
 
-    pub fn has_super_option(&self, name: &str) -> bool {
+    pub(crate) fn has_super_option(&self, name: &str) -> bool {
         self.info.super_options.contains_key(name)
     }
 
     /// Super options as `key` or `key=value`, sorted, leaving out the keys in `skip`.
-    pub fn super_options_except(&self, skip: &[&str]) -> Vec<String> {
+    pub(crate) fn super_options_except(&self, skip: &[&str]) -> Vec<String> {
         let mut out: Vec<String> = self
             .info
             .super_options
@@ -42,7 +42,7 @@ impl Mount {
 
 /// The mount table the host probes share, read once.
 #[derive(Debug, Clone)]
-pub struct MountTable {
+pub(crate) struct MountTable {
     /// The file it was read from, relative to the root.
     pub path: &'static str,
     pub mounts: Vec<Mount>,
@@ -50,7 +50,7 @@ pub struct MountTable {
 
 /// Reads and parses the mountinfo that describes the host (see
 /// [`super::cgroup::mountinfo_path`]).
-pub fn read(root: &crate::probe::root::HostRoot) -> Result<MountTable, String> {
+pub(crate) fn read(root: &crate::probe::root::HostRoot) -> Result<MountTable, String> {
     let path = super::cgroup::mountinfo_path(root);
     let mounts = parse(&root.read_text(path)?, path)?;
     Ok(MountTable { path, mounts })
@@ -58,7 +58,7 @@ pub fn read(root: &crate::probe::root::HostRoot) -> Result<MountTable, String> {
 
 /// Parses a whole mountinfo; the first line that is not one is an error
 /// naming the file and line number.
-pub fn parse(text: &str, file: &str) -> Result<Vec<Mount>, String> {
+pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Mount>, String> {
     let mut mounts = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -83,7 +83,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Mount>, String> {
 }
 
 /// The mount visible at `path`: the last one listed there (later mounts stack on top).
-pub fn visible_at<'a>(mounts: &'a [Mount], path: &str) -> Option<&'a Mount> {
+pub(crate) fn visible_at<'a>(mounts: &'a [Mount], path: &str) -> Option<&'a Mount> {
     mounts.iter().rev().find(|m| m.mount_point() == path)
 }
 

@@ -10,7 +10,7 @@ use crate::facts::Probed;
 use crate::probe::root::HostRoot;
 use crate::probe::systemd_lib;
 
-pub fn probe_init(root: &HostRoot) -> Probed<InitFacts> {
+pub(crate) fn probe_init(root: &HostRoot) -> Probed<InitFacts> {
     let comm = match root.read_text("/proc/1/comm") {
         Ok(c) => c.trim().to_owned(),
         Err(e) => return Probed::error(e),
@@ -38,7 +38,7 @@ fn host_systemd_tag(root: &HostRoot) -> Option<String> {
 }
 
 /// systemd-nspawn's library directories with the multiarch glob expanded.
-pub fn library_dirs(root: &HostRoot) -> Vec<String> {
+pub(crate) fn library_dirs(root: &HostRoot) -> Vec<String> {
     let mut dirs = Vec::new();
     for d in systemd_lib::LIBRARY_DIRS {
         if d.contains('*') {
@@ -64,7 +64,7 @@ const CONTAINER_CGROUP_MARKERS: &[&str] = &[
 ];
 const CONTAINER_ROOT_FS: &[&str] = &["overlay", "fuse.fuse-overlayfs", "aufs", "zfs", "btrfs"];
 
-pub fn probe_container(
+pub(crate) fn probe_container(
     root: &HostRoot,
     table: Option<&MountTable>,
     own: &OwnCgroup,
@@ -120,7 +120,7 @@ pub fn probe_container(
 }
 
 /// Names of capabilities 0..=40 (linux/capability.h).
-pub const CAP_NAMES: &[&str] = &[
+pub(crate) const CAP_NAMES: &[&str] = &[
     "CAP_CHOWN",
     "CAP_DAC_OVERRIDE",
     "CAP_DAC_READ_SEARCH",
@@ -165,7 +165,7 @@ pub const CAP_NAMES: &[&str] = &[
 ];
 
 /// Capabilities of `CAP_NAMES` absent from a bounding set, up to the kernel's last cap.
-pub fn missing_caps(set: u64, last_cap: usize) -> Vec<String> {
+pub(crate) fn missing_caps(set: u64, last_cap: usize) -> Vec<String> {
     CAP_NAMES
         .iter()
         .enumerate()
@@ -176,7 +176,7 @@ pub fn missing_caps(set: u64, last_cap: usize) -> Vec<String> {
 }
 
 /// CapBnd of a `/proc/PID/status` file.
-pub fn bounding_set(root: &HostRoot, status_path: &str) -> Result<u64, String> {
+pub(crate) fn bounding_set(root: &HostRoot, status_path: &str) -> Result<u64, String> {
     let bytes = root.read_bytes(status_path)?;
     let status = Status::from_buf_read(bytes.as_slice())
         .map_err(|_| format!("{status_path}: not in the kernel's format"))?;
@@ -185,14 +185,14 @@ pub fn bounding_set(root: &HostRoot, status_path: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{status_path}: no CapBnd line"))
 }
 
-pub fn last_cap(root: &HostRoot) -> usize {
+pub(crate) fn last_cap(root: &HostRoot) -> usize {
     root.read_text("/proc/sys/kernel/cap_last_cap")
         .ok()
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or(CAP_NAMES.len() - 1)
 }
 
-pub fn probe_capabilities(root: &HostRoot) -> Probed<CapabilityFacts> {
+pub(crate) fn probe_capabilities(root: &HostRoot) -> Probed<CapabilityFacts> {
     bounding_set(root, "/proc/self/status")
         .map(|set| CapabilityFacts {
             bounding_set: format!("{set:016x}"),

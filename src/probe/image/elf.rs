@@ -8,12 +8,12 @@ use object::read::StringTable;
 use object::Endianness;
 
 /// True when `data` starts like an ELF file.
-pub fn is_elf(data: &[u8]) -> bool {
+pub(crate) fn is_elf(data: &[u8]) -> bool {
     data.starts_with(b"\x7fELF")
 }
 
 /// The DT_NEEDED names, or why they could not be read from this prefix.
-pub fn needed(data: &[u8]) -> Result<Vec<String>, String> {
+pub(crate) fn needed(data: &[u8]) -> Result<Vec<String>, String> {
     match object::FileKind::parse(data).map_err(|e| e.to_string())? {
         object::FileKind::Elf32 => needed_for::<elf::FileHeader32<Endianness>>(data),
         object::FileKind::Elf64 => needed_for::<elf::FileHeader64<Endianness>>(data),
@@ -79,7 +79,7 @@ fn needed_for<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Vec<S
 
 /// The version from systemd's banner inside the binary: `systemd 219 running
 /// in %ssystem mode` (preferred) or a lone NUL-terminated `systemd 219`.
-pub fn banner_version(data: &[u8]) -> Option<String> {
+pub(crate) fn banner_version(data: &[u8]) -> Option<String> {
     const NEEDLE: &[u8] = b"systemd ";
     let mut lone = None;
     let mut at = 0;
@@ -111,7 +111,7 @@ pub fn banner_version(data: &[u8]) -> Option<String> {
 
 /// systemd's manager (not systemctl, which links the same library) logs
 /// `… running in %ssystem mode` at boot.
-pub fn is_systemd_manager(data: &[u8]) -> bool {
+pub(crate) fn is_systemd_manager(data: &[u8]) -> bool {
     find(data, b" running in %ssystem mode").is_some()
 }
 

@@ -7,7 +7,7 @@
 use thiserror::Error;
 
 /// At most this many names come back from one [`ImageFiles::list`].
-pub const MAX_LIST: usize = 4096;
+pub(crate) const MAX_LIST: usize = 4096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -86,12 +86,12 @@ pub trait ImageFiles {
 }
 
 /// `path` split into its normal components; `.` and empty ones dropped.
-pub fn components(path: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn components(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|c| !c.is_empty() && *c != ".")
 }
 
 /// `/a/b` from components.
-pub fn join(parts: &[impl AsRef<str>]) -> String {
+pub(crate) fn join(parts: &[impl AsRef<str>]) -> String {
     if parts.is_empty() {
         return "/".to_owned();
     }
@@ -103,6 +103,6 @@ pub fn join(parts: &[impl AsRef<str>]) -> String {
 }
 
 /// The last component of a path.
-pub fn base_name(path: &str) -> &str {
+pub(crate) fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }

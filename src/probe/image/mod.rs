@@ -1,16 +1,16 @@
 //! Image analysis without running the image: its config (from the Engine)
 //! plus single, capped file reads through an [`ImageFiles`] reader.
 
-pub mod config;
-pub mod dir;
-pub mod elf;
-pub mod files;
-pub mod layers;
-pub mod os;
-pub mod pid1;
-pub mod resolve;
-pub mod systemd;
-pub mod tar_files;
+pub(crate) mod config;
+pub(crate) mod dir;
+pub(crate) mod elf;
+pub(crate) mod files;
+pub(crate) mod layers;
+pub(crate) mod os;
+pub(crate) mod pid1;
+pub(crate) mod resolve;
+pub(crate) mod systemd;
+pub(crate) mod tar_files;
 
 pub use config::{EngineConfig, GraphDriver, ImageInspect};
 pub use dir::DirFiles;

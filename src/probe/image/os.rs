@@ -7,10 +7,10 @@ use crate::facts::image::OsRelease;
 /// os-release files are a few hundred bytes.
 const OS_RELEASE_CAP: usize = 64 << 10;
 /// dpkg's status file: ~100 KB for minbase, a few MB for big images.
-pub const DPKG_STATUS_CAP: usize = 16 << 20;
+pub(crate) const DPKG_STATUS_CAP: usize = 16 << 20;
 
 /// `/etc/os-release`, else `/usr/lib/os-release` (os-release(5)).
-pub fn os_release(files: &dyn ImageFiles) -> Result<Option<OsRelease>, String> {
+pub(crate) fn os_release(files: &dyn ImageFiles) -> Result<Option<OsRelease>, String> {
     for path in ["/etc/os-release", "/usr/lib/os-release"] {
         match read_followed(files, path, OS_RELEASE_CAP) {
             Ok((r, data)) => return Ok(Some(parse_os_release(&r.path, &data))),
@@ -47,7 +47,7 @@ fn parse_os_release(source: &str, data: &[u8]) -> OsRelease {
 }
 
 /// `Version:` of the installed `systemd` package in dpkg's status file.
-pub fn dpkg_systemd_version(files: &dyn ImageFiles) -> Option<String> {
+pub(crate) fn dpkg_systemd_version(files: &dyn ImageFiles) -> Option<String> {
     let (_, data) = read_followed(files, "/var/lib/dpkg/status", DPKG_STATUS_CAP).ok()?;
     dpkg_version(&String::from_utf8_lossy(&data), "systemd")
 }

@@ -7,7 +7,8 @@ use super::resolve::{resolve, ResolveError, Resolved};
 use crate::facts::image::{LinkFinding, Pid1Facts, Pid1Kind};
 
 /// Docker's PATH when the image sets none.
-pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 const SHELLS: &[&str] = &[
     "sh",
@@ -29,7 +30,7 @@ const MINI_INITS: &[&str] = &[
 const OTHER_INITS: &[&str] = &["init", "runit", "runit-init", "s6-svscan", "openrc-init"];
 
 /// Docker's rule: Entrypoint followed by Cmd.
-pub fn argv(entrypoint: Option<&[String]>, cmd: Option<&[String]>) -> Vec<String> {
+pub(crate) fn argv(entrypoint: Option<&[String]>, cmd: Option<&[String]>) -> Vec<String> {
     entrypoint
         .unwrap_or_default()
         .iter()
@@ -39,7 +40,7 @@ pub fn argv(entrypoint: Option<&[String]>, cmd: Option<&[String]>) -> Vec<String
 }
 
 /// What a name resolves to: the `systemd`, `sh` … a kind is decided on.
-pub fn kind_of(argv0: &str, resolved: &str) -> Pid1Kind {
+pub(crate) fn kind_of(argv0: &str, resolved: &str) -> Pid1Kind {
     let mut name = base_name(resolved);
     // busybox decides by the name it was called with.
     if name == "busybox" {
@@ -58,7 +59,7 @@ pub fn kind_of(argv0: &str, resolved: &str) -> Pid1Kind {
     }
 }
 
-pub struct Pid1Probe {
+pub(crate) struct Pid1Probe {
     pub facts: Pid1Facts,
     pub link_findings: Vec<LinkFinding>,
 }
@@ -110,7 +111,7 @@ fn lookup(
     Ok(None)
 }
 
-pub fn note_escapes(path: &str, r: &Resolved, findings: &mut Vec<LinkFinding>) {
+pub(crate) fn note_escapes(path: &str, r: &Resolved, findings: &mut Vec<LinkFinding>) {
     for h in &r.escapes {
         findings.push(LinkFinding {
             path: path.to_owned(),
@@ -137,7 +138,7 @@ fn shell_command(argv: &[String]) -> Option<&str> {
     }
 }
 
-pub fn probe(
+pub(crate) fn probe(
     files: &dyn ImageFiles,
     argv: Vec<String>,
     path_env: &str,

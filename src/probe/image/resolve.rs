@@ -9,10 +9,10 @@ use super::files::{components, join, FileKind, ImageFiles, ReadError, Stat};
 use crate::facts::image::{LinkHop, LinkProblem};
 
 /// Linux gives up with ELOOP after 40 links.
-pub const MAX_HOPS: usize = 40;
+pub(crate) const MAX_HOPS: usize = 40;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// The final path, with no symlink in it (when following) .
     pub path: String,
     pub stat: Stat,
@@ -23,7 +23,7 @@ pub struct Resolved {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     /// A loop, a dangling link, a file used as a directory: a finding.
     Link {
         problem: LinkProblem,
@@ -41,7 +41,7 @@ impl std::fmt::Display for ResolveError {
             ResolveError::Link { problem, at, hops } => {
                 write!(f, "{at}: {}", problem.describe())?;
                 if !hops.is_empty() {
-                    write!(f, " (via {})", chain(hops))?;
+                    write!(f, " (via {})", crate::facts::image::link_chain(hops))?;
                 }
                 Ok(())
             }
@@ -50,24 +50,9 @@ impl std::fmt::Display for ResolveError {
     }
 }
 
-/// `a -> b, b -> c`.
-pub fn chain(hops: &[LinkHop]) -> String {
-    hops.iter()
-        .map(|h| {
-            let by = if h.daemon_resolved {
-                " (chain end, resolved by the daemon)"
-            } else {
-                ""
-            };
-            format!("{} -> {}{by}", h.link, h.target)
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Resolve `path` (absolute, or relative to `/`). With `follow_last` false the
 /// last component is not followed (lstat), as the archive API does.
-pub fn resolve(
+pub(crate) fn resolve(
     files: &dyn ImageFiles,
     path: &str,
     follow_last: bool,
@@ -254,7 +239,7 @@ fn first_cycle(hops: &[LinkHop]) -> Vec<LinkHop> {
 }
 
 /// Follow every link and read at most `cap` bytes of the file it ends at.
-pub fn read_followed(
+pub(crate) fn read_followed(
     files: &dyn ImageFiles,
     path: &str,
     cap: usize,

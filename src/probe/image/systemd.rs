@@ -14,10 +14,10 @@ use crate::probe::systemd_lib;
 /// and string table sit in the first few hundred KB of systemd (Debian 12: a
 /// 92 KB file); CentOS 7's self-contained 219 is ~1.6 MB and its banner lies
 /// within.
-pub const BINARY_CAP: usize = 4 << 20;
+pub(crate) const BINARY_CAP: usize = 4 << 20;
 
 /// Where images keep systemd, besides what PID 1 resolves to.
-pub const CANDIDATES: &[&str] = &[
+pub(crate) const CANDIDATES: &[&str] = &[
     "/lib/systemd/systemd",
     "/usr/lib/systemd/systemd",
     "/sbin/init",
@@ -26,7 +26,7 @@ pub const CANDIDATES: &[&str] = &[
 
 /// Multiarch triplets probed for `/usr/lib/<triplet>/systemd`; stat-ing a few
 /// names is cheaper than listing `/usr/lib` through the archive API.
-pub const TRIPLETS: &[&str] = &[
+pub(crate) const TRIPLETS: &[&str] = &[
     "x86_64-linux-gnu",
     "aarch64-linux-gnu",
     "i386-linux-gnu",
@@ -39,7 +39,7 @@ pub const TRIPLETS: &[&str] = &[
 ];
 
 /// The first candidate that resolves to a file named `systemd`.
-pub fn find_systemd(files: &dyn ImageFiles) -> Result<Option<String>, ReadError> {
+pub(crate) fn find_systemd(files: &dyn ImageFiles) -> Result<Option<String>, ReadError> {
     for c in CANDIDATES {
         match resolve(files, c, true) {
             Ok(r) if r.stat.kind == FileKind::File && base_name(&r.path) == "systemd" => {
@@ -53,7 +53,7 @@ pub fn find_systemd(files: &dyn ImageFiles) -> Result<Option<String>, ReadError>
 }
 
 /// systemd-nspawn's library directories, the multiarch glob expanded by name.
-pub fn library_dirs() -> Vec<String> {
+pub(crate) fn library_dirs() -> Vec<String> {
     let mut dirs = Vec::new();
     for d in systemd_lib::LIBRARY_DIRS {
         if d.contains('*') {
@@ -67,7 +67,7 @@ pub fn library_dirs() -> Vec<String> {
 
 /// The version of the systemd binary at `path` (links already followed).
 /// `notes` collects what made a source unusable.
-pub fn version(
+pub(crate) fn version(
     files: &dyn ImageFiles,
     path: &str,
     notes: &mut Vec<String>,

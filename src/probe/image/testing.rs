@@ -12,7 +12,7 @@ use super::{FileKind, ImageFiles, ReadError, Stat, TarFiles};
 
 /// Builds a tar in memory, entry by entry, as `tar` would lay it out.
 #[derive(Default)]
-pub struct TarBuilder {
+pub(super) struct TarBuilder {
     parts: Vec<Part>,
 }
 
@@ -41,11 +41,11 @@ fn padding(size: u64) -> u64 {
 }
 
 impl TarBuilder {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self::default()
     }
 
-    pub fn dir(mut self, path: &str) -> Self {
+    pub(super) fn dir(mut self, path: &str) -> Self {
         self.parts.push(Part::Bytes(header(
             path,
             tar::EntryType::Directory,
@@ -56,11 +56,11 @@ impl TarBuilder {
         self
     }
 
-    pub fn file(self, path: &str, data: &[u8]) -> Self {
+    pub(super) fn file(self, path: &str, data: &[u8]) -> Self {
         self.file_mode(path, data, 0o644)
     }
 
-    pub fn exe(self, path: &str, data: &[u8]) -> Self {
+    pub(super) fn exe(self, path: &str, data: &[u8]) -> Self {
         self.file_mode(path, data, 0o755)
     }
 
@@ -73,7 +73,7 @@ impl TarBuilder {
     }
 
     /// A regular file of `size` zero bytes that is never materialised.
-    pub fn huge(mut self, path: &str, size: u64) -> Self {
+    pub(super) fn huge(mut self, path: &str, size: u64) -> Self {
         self.parts.push(Part::Bytes(header(
             path,
             tar::EntryType::Regular,
@@ -85,7 +85,7 @@ impl TarBuilder {
         self
     }
 
-    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+    pub(super) fn symlink(mut self, path: &str, target: &str) -> Self {
         self.parts.push(Part::Bytes(header(
             path,
             tar::EntryType::Symlink,
@@ -96,7 +96,7 @@ impl TarBuilder {
         self
     }
 
-    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+    pub(super) fn hardlink(mut self, path: &str, target: &str) -> Self {
         self.parts.push(Part::Bytes(header(
             path,
             tar::EntryType::Link,
@@ -107,18 +107,18 @@ impl TarBuilder {
         self
     }
 
-    pub fn reader(mut self) -> SpanReader {
+    pub(super) fn reader(mut self) -> SpanReader {
         self.parts.push(Part::Bytes(vec![0; 1024]));
         SpanReader::new(self.parts)
     }
 
-    pub fn files(self) -> TarFiles<SpanReader> {
+    pub(super) fn files(self) -> TarFiles<SpanReader> {
         TarFiles::new(self.reader()).expect("synthetic tar indexes")
     }
 }
 
 /// Read + Seek over byte parts and zero spans; counts the bytes it served.
-pub struct SpanReader {
+pub(super) struct SpanReader {
     parts: Vec<(u64, Part)>,
     len: u64,
     pos: u64,
@@ -195,7 +195,7 @@ impl Seek for SpanReader {
 
 /// A minimal x86-64 ELF: one PT_LOAD at 0x400000 and, with `needed`, a
 /// PT_DYNAMIC with those DT_NEEDED names; `tail` is appended (a banner).
-pub fn elf(needed: Option<&[&str]>, tail: &[u8]) -> Vec<u8> {
+pub(super) fn elf(needed: Option<&[&str]>, tail: &[u8]) -> Vec<u8> {
     const BASE: u64 = 0x40_0000;
     let phnum: u16 = if needed.is_some() { 2 } else { 1 };
     let strtab_off = 64 + 56 * phnum as u64;
@@ -258,7 +258,7 @@ pub fn elf(needed: Option<&[&str]>, tail: &[u8]) -> Vec<u8> {
 /// lstat-ed, and a link's `link_end` the end of its chain. A loop makes the
 /// daemon answer 500; the archive reader then gives the verbatim link
 /// (`link_end` None), which is what this gives.
-pub struct InRoot<T>(pub T);
+pub(super) struct InRoot<T>(pub T);
 
 impl<T: ImageFiles> InRoot<T> {
     /// `None` for a loop.

@@ -319,7 +319,7 @@ fn reader_resolved_chain_is_one_hop() {
     assert_eq!(p.links[0].target, "/usr/lib/systemd/systemd");
     assert!(p.links[0].daemon_resolved);
     assert_eq!(
-        resolve::chain(&p.links),
+        crate::facts::image::link_chain(&p.links),
         "/sbin/init -> /usr/lib/systemd/systemd (chain end, resolved by the daemon)"
     );
     if let crate::facts::Probed::Ok(p) = &mut f.pid1 {

@@ -7,7 +7,7 @@
 
 /// One `docker run` option.
 #[derive(Debug, Clone, Copy)]
-pub struct OptSpec {
+pub(crate) struct OptSpec {
     pub long: &'static str,
     pub short: Option<char>,
     pub takes_value: bool,
@@ -29,7 +29,7 @@ const fn val(long: &'static str, short: Option<char>) -> OptSpec {
     }
 }
 
-pub const RUN: &[OptSpec] = &[
+pub(crate) const RUN: &[OptSpec] = &[
     val("add-host", None),
     val("annotation", None),
     val("attach", Some('a')),
@@ -140,7 +140,7 @@ pub const RUN: &[OptSpec] = &[
 ];
 
 /// Podman-only `run` options the doctor knows (the rest of podman's are not accepted).
-pub const PODMAN_EXTRA: &[OptSpec] = &[
+pub(crate) const PODMAN_EXTRA: &[OptSpec] = &[
     val("systemd", None),
     val("pod", None),
     flag("replace", None),
@@ -148,7 +148,7 @@ pub const PODMAN_EXTRA: &[OptSpec] = &[
 ];
 
 /// `docker [OPTIONS] run`: the client's own options before the subcommand.
-pub const DOCKER_GLOBAL: &[OptSpec] = &[
+pub(crate) const DOCKER_GLOBAL: &[OptSpec] = &[
     val("config", None),
     val("context", Some('c')),
     flag("debug", Some('D')),
@@ -162,7 +162,7 @@ pub const DOCKER_GLOBAL: &[OptSpec] = &[
 ];
 
 /// `podman [OPTIONS] run`: the common ones.
-pub const PODMAN_GLOBAL: &[OptSpec] = &[
+pub(crate) const PODMAN_GLOBAL: &[OptSpec] = &[
     val("cgroup-manager", None),
     val("connection", Some('c')),
     val("events-backend", None),
@@ -176,22 +176,13 @@ pub const PODMAN_GLOBAL: &[OptSpec] = &[
     val("url", None),
 ];
 
-pub fn by_long<'a>(table: &[&'a [OptSpec]], name: &str) -> Option<&'a OptSpec> {
+pub(crate) fn by_long<'a>(table: &[&'a [OptSpec]], name: &str) -> Option<&'a OptSpec> {
     table.iter().flat_map(|t| t.iter()).find(|o| o.long == name)
 }
 
-pub fn by_short<'a>(table: &[&'a [OptSpec]], c: char) -> Option<&'a OptSpec> {
+pub(crate) fn by_short<'a>(table: &[&'a [OptSpec]], c: char) -> Option<&'a OptSpec> {
     table
         .iter()
         .flat_map(|t| t.iter())
         .find(|o| o.short == Some(c))
-}
-
-/// Go's `strconv.ParseBool`, which pflag uses for `--flag=value`.
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
 }

@@ -1,4 +1,4 @@
-//! The probe container: created from the image so the archive API can read
+//! The scratch container: created from the image so the archive API can read
 //! its files, never started, and removed on every way out — normal return,
 //! error, timeout and panic (the guard's `Drop`), SIGINT and SIGTERM (a
 //! handler thread removes what is registered, then exits 130 / 143). A run
@@ -179,20 +179,20 @@ async fn wait_gone(client: &Client, name: &str) -> Result<(), ClientError> {
 }
 
 /// A created, never started container; removed when dropped.
-pub struct ProbeContainer<'a> {
+pub struct ScratchContainer<'a> {
     rt: &'a Runtime,
     endpoint: Endpoint,
     pub name: String,
     pub id: String,
 }
 
-impl<'a> ProbeContainer<'a> {
+impl<'a> ScratchContainer<'a> {
     /// `POST /containers/create` from `image` (an id), with the probe labels.
     pub fn create(
         rt: &'a Runtime,
         client: &Client,
         image: &str,
-    ) -> Result<ProbeContainer<'a>, ClientError> {
+    ) -> Result<ScratchContainer<'a>, ClientError> {
         let name = format!(
             "sdctr-doctor-probe-{}-{}",
             std::process::id(),
@@ -213,7 +213,7 @@ impl<'a> ProbeContainer<'a> {
             });
         }
         // From here on the guard removes the container by name, whatever happens.
-        let mut guard = ProbeContainer {
+        let mut guard = ScratchContainer {
             rt,
             endpoint: client.endpoint().clone(),
             name,
@@ -249,7 +249,7 @@ impl<'a> ProbeContainer<'a> {
     }
 }
 
-impl Drop for ProbeContainer<'_> {
+impl Drop for ScratchContainer<'_> {
     fn drop(&mut self) {
         let c = Client::new(self.endpoint.clone(), REMOVE_BOUND);
         if let Err(e) = self.rt.block_on(remove(&c, &self.name)) {

@@ -9,7 +9,7 @@ use crate::probe::root::{io_reason, Access, HostRoot};
 
 /// Runs the host probes on `root`, then copies what they used into `dest`.
 /// Returns the host paths written.
-pub fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, String> {
+pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, String> {
     if dest.exists()
         && fs::read_dir(dest)
             .map(|mut d| d.next().is_some())

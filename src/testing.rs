@@ -1,11 +1,11 @@
 //! Baseline facts for check table tests: the real Debian 12 cgroup v2 host
-//! of ../shared/real-hosts/debian12-v2, as the probes describe it.
+//! in fixtures/hosts/debian12-v2, as the probes describe it.
 
 use crate::facts::host::*;
 use crate::facts::{Facts, Probed};
 use crate::probe::host::kernel::{kernel_facts, parse_cmdline};
 
-pub fn unified_host() -> Facts {
+pub(crate) fn unified_host() -> Facts {
     let words = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
     Facts {
         host: HostFacts {
@@ -62,7 +62,7 @@ pub fn unified_host() -> Facts {
 }
 
 /// Mutable access to the cgroup facts of a test host.
-pub fn cgroup(f: &mut Facts) -> &mut CgroupFacts {
+pub(crate) fn cgroup(f: &mut Facts) -> &mut CgroupFacts {
     match &mut f.host.cgroup {
         Probed::Ok(c) => c,
         Probed::Err(_) => panic!("test host has no cgroup facts"),
@@ -70,7 +70,7 @@ pub fn cgroup(f: &mut Facts) -> &mut CgroupFacts {
 }
 
 /// The hybrid layout of the development machine (tmpfs, v1 hierarchies, cgroup2 on unified).
-pub fn hybrid_host() -> Facts {
+pub(crate) fn hybrid_host() -> Facts {
     let mut f = unified_host();
     let c = cgroup(&mut f);
     c.mode = CgroupMode::Hybrid;
@@ -116,7 +116,7 @@ pub fn hybrid_host() -> Facts {
 }
 
 /// A recorded daemon answer from fixtures/docker/ (`{}` where only one was public).
-pub fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
+pub(crate) fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
     use crate::facts::docker::DaemonProcess;
     use crate::probe::docker::engine;
     let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -144,11 +144,11 @@ pub fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
 }
 
 /// The debian12-v2 host with its own daemon (20.10.24, cgroup v2, AppArmor).
-pub fn docker_host() -> Facts {
+pub(crate) fn docker_host() -> Facts {
     with_docker(unified_host(), fixture_docker("debian12-v2-20.10"))
 }
 
-pub fn with_docker(mut f: Facts, d: crate::facts::DockerFacts) -> Facts {
+pub(crate) fn with_docker(mut f: Facts, d: crate::facts::DockerFacts) -> Facts {
     use crate::facts::docker::{DockerProbe, ProbeOutcome};
     f.docker_probe = Some(DockerProbe {
         outcome: ProbeOutcome::Ok,
@@ -163,7 +163,7 @@ pub fn with_docker(mut f: Facts, d: crate::facts::DockerFacts) -> Facts {
 }
 
 /// The daemon could not be reached for `kind`.
-pub fn unreachable(kind: &str, message: &str) -> Facts {
+pub(crate) fn unreachable(kind: &str, message: &str) -> Facts {
     use crate::facts::docker::{DockerError, DockerProbe, ProbeOutcome};
     let mut f = unified_host();
     f.docker_probe = Some(DockerProbe {
@@ -182,7 +182,7 @@ pub fn unreachable(kind: &str, message: &str) -> Facts {
 
 /// sdctr-test/bookworm-systemd as the image analysis describes it
 /// (scripts/build-test-images.sh; tests/image_real.rs checks the same values).
-pub fn bookworm_image() -> crate::facts::ImageFacts {
+pub(crate) fn bookworm_image() -> crate::facts::ImageFacts {
     use crate::facts::image::*;
     ImageFacts {
         reference: "sdctr-test/bookworm-systemd".into(),
@@ -242,13 +242,15 @@ pub fn bookworm_image() -> crate::facts::ImageFacts {
 }
 
 /// `host` with `image` as its only `--image`.
-pub fn with_image(mut host: Facts, image: crate::facts::ImageFacts) -> Facts {
+pub(crate) fn with_image(mut host: Facts, image: crate::facts::ImageFacts) -> Facts {
     host.images = vec![image];
     host
 }
 
 /// Mutable access to the systemd version of a test image.
-pub fn systemd_mut(img: &mut crate::facts::ImageFacts) -> &mut crate::facts::image::SystemdVersion {
+pub(crate) fn systemd_mut(
+    img: &mut crate::facts::ImageFacts,
+) -> &mut crate::facts::image::SystemdVersion {
     match &mut img.systemd {
         Probed::Ok(Some(v)) => v,
         _ => panic!("test image has no systemd"),

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use super::options::{self, OptSpec};
-use crate::facts::run::{Client, Mount, MountKind, RunArg, RunSpec};
+use crate::facts::run::{parse_bool, Client, Mount, MountKind, RunArg, RunSpec};
 
 /// Why a line was refused, naming the offending token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ fn err(token: &str, message: impl Into<String>) -> ParseError {
 
 /// The words of the line: as given, or split like a POSIX shell when the
 /// whole line came as one argument (`lint -- "docker run -d \ ..."`).
-pub fn words(input: &[String]) -> Result<Vec<String>, ParseError> {
+pub(crate) fn words(input: &[String]) -> Result<Vec<String>, ParseError> {
     match input {
         // A line continuation is a word break (shlex keeps an empty word for it).
         [one] if one.trim().contains(char::is_whitespace) => {
@@ -53,7 +53,7 @@ pub fn words(input: &[String]) -> Result<Vec<String>, ParseError> {
 
 /// Parses a whole line: leading `[sudo] docker|podman [global options] [container] run`
 /// (all optional), then the run options, the image and its arguments.
-pub fn parse(words: &[String]) -> Result<RunSpec, ParseError> {
+pub(crate) fn parse(words: &[String]) -> Result<RunSpec, ParseError> {
     let (client, command, start) = leading(words)?;
     let mut tables: Vec<&[OptSpec]> = vec![options::RUN];
     if client == Client::Podman {
@@ -176,8 +176,7 @@ fn parse_options(
                 }
             } else {
                 if let Some(v) = &inline {
-                    options::parse_bool(v)
-                        .ok_or_else(|| err(tok, "expects true or false after '='"))?;
+                    parse_bool(v).ok_or_else(|| err(tok, "expects true or false after '='"))?;
                 }
                 inline
             };
@@ -208,7 +207,7 @@ fn parse_options(
                     break;
                 }
                 if let Some(v) = inline {
-                    options::parse_bool(&v)
+                    parse_bool(&v)
                         .ok_or_else(|| err(tok, format!("-{c} expects true or false after '='")))?;
                     out.push(arg(spec.long, Some(v), group));
                     break;
@@ -243,7 +242,7 @@ fn shown(a: &RunArg) -> String {
 
 /// Decodes the options that matter for systemd. Also used on a corrected
 /// option list, so a recipe is judged exactly like a parsed line.
-pub fn build(
+pub(crate) fn build(
     client: Client,
     command: Vec<String>,
     options: Vec<RunArg>,
@@ -310,7 +309,7 @@ pub fn build(
 }
 
 /// The mount an option makes (`-v`, `--mount`, `--tmpfs`), if it is one and decodes.
-pub fn decode_mount(a: &RunArg) -> Option<Mount> {
+pub(crate) fn decode_mount(a: &RunArg) -> Option<Mount> {
     let v = a.value.as_deref()?;
     match a.name.as_str() {
         "volume" => volume(v).ok(),
@@ -379,8 +378,9 @@ fn mount(spec: &str) -> Result<Mount, String> {
             "readonly" | "ro" => {
                 ro = match v {
                     None => true,
-                    Some(b) => options::parse_bool(b)
-                        .ok_or_else(|| format!("{k}= expects true or false"))?,
+                    Some(b) => {
+                        parse_bool(b).ok_or_else(|| format!("{k}= expects true or false"))?
+                    }
                 }
             }
             "bind-recursive" => recursive = v.map(str::to_owned),
@@ -416,7 +416,7 @@ fn tmpfs(spec: &str) -> Result<Mount, String> {
 
 /// The line back as argv: groups whose options are all still there come out
 /// exactly as written; the rest in canonical `--name value` form.
-pub fn render(spec: &RunSpec) -> Vec<String> {
+pub(crate) fn render(spec: &RunSpec) -> Vec<String> {
     let mut out = spec.command.clone();
     let opts = &spec.options;
     let mut i = 0;
@@ -451,7 +451,7 @@ pub fn render(spec: &RunSpec) -> Vec<String> {
 
 /// Removes the options `drop` selects. Options left from a shared token
 /// (`-dit` less `-t`) lose their tokens, so [`render`] spells them out.
-pub fn remove(options: &mut Vec<RunArg>, drop: impl Fn(&RunArg) -> bool) {
+pub(crate) fn remove(options: &mut Vec<RunArg>, drop: impl Fn(&RunArg) -> bool) {
     let broken: Vec<usize> = options
         .iter()
         .filter(|a| drop(a))

@@ -1,0 +1,162 @@
+//! The command line as clap reads it. Every option is global: it may stand
+//! before or after the subcommand (`lint --no-docker -- docker run …`).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::probe;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sdctr-doctor",
+    version,
+    about = "Will systemd boot as PID 1 in a Docker container here? If not, what to change.",
+    after_help = "Exit codes: 0 ready (warnings allowed), 1 not ready, 2 usage error or the doctor could not run."
+)]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+
+    /// Same as --format json.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
+    pub format: Format,
+
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", global = true)]
+    pub color: ColorChoice,
+
+    /// Run only these checks (comma-separated ids or families such as `host`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS", global = true)]
+    pub only: Vec<String>,
+
+    /// Do not run these checks (ids or families).
+    #[arg(long, value_delimiter = ',', value_name = "IDS", global = true)]
+    pub skip: Vec<String>,
+
+    /// Count warnings as failures.
+    #[arg(long, global = true)]
+    pub strict: bool,
+
+    /// Show evidence for passing checks too.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print what a check looks at, why, and its sources.
+    #[arg(long, value_name = "ID", global = true)]
+    pub explain: Option<String>,
+
+    /// List every check id with its title.
+    #[arg(long, global = true)]
+    pub list_checks: bool,
+
+    /// Judge facts saved from an earlier --json run (its "facts" object) instead of probing.
+    #[arg(long, value_name = "FILE", conflicts_with = "root", global = true)]
+    pub facts: Option<PathBuf>,
+
+    /// Docker daemon to ask (unix:///path or tcp://host:port); default: DOCKER_HOST, the docker context, /var/run/docker.sock.
+    #[arg(long, value_name = "URL", global = true)]
+    pub docker_host: Option<String>,
+
+    /// Do not ask the Docker daemon (its checks show skip).
+    #[arg(long, global = true)]
+    pub no_docker: bool,
+
+    /// Judge this image too (repeatable). Looked up in the local daemon, never pulled, never run.
+    #[arg(long = "image", value_name = "IMG", global = true)]
+    pub images: Vec<String>,
+
+    /// How image files are read: the daemon's layer directories (root, local overlay2 or
+    /// fuse-overlayfs daemon), the archive API of a created, never started container, or auto.
+    #[arg(long, value_enum, default_value_t = ImageReaderChoice::Auto, value_name = "HOW", global = true)]
+    pub image_reader: ImageReaderChoice,
+
+    /// Bound on the daemon's answers, in seconds (each --image has its own).
+    #[arg(long, value_name = "SECS", default_value_t = probe::docker::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = parse_timeout, global = true)]
+    pub timeout: f64,
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 3600.0 => Ok(t),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub(super) enum Command {
+    /// Copy exactly the host files the probes read into DIR (send it with a support ticket).
+    Capture {
+        /// An empty or new directory.
+        dir: PathBuf,
+    },
+    /// Judge a run line on this host and print one that works here:
+    /// `sdctr-doctor lint [--json] -- docker run [OPTIONS] IMAGE [ARG...]`
+    /// (also `podman run`, `docker container run`, or just the options and the image).
+    Lint {
+        /// The line, after `--` (or as one quoted argument).
+        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
+        line: Vec<String>,
+    },
+    /// Judge an existing container: its settings (as the run checks judge a
+    /// `lint` line), its state, and what systemd printed or says inside it.
+    Container {
+        /// The container's name or id.
+        #[arg(value_name = "NAME|ID")]
+        reference: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(super) enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ImageReaderChoice {
+    Auto,
+    Layers,
+    Archive,
+}
+
+impl From<ImageReaderChoice> for probe::docker::image::Reader {
+    fn from(c: ImageReaderChoice) -> Self {
+        use probe::docker::image::Reader;
+        match c {
+            ImageReaderChoice::Auto => Reader::Auto,
+            ImageReaderChoice::Layers => Reader::Layers,
+            ImageReaderChoice::Archive => Reader::Archive,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub(super) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    pub(super) fn enabled(self) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+                    && supports_color::on(supports_color::Stream::Stdout).is_some()
+            }
+        }
+    }
+}

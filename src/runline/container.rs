@@ -1,0 +1,85 @@
+//! An existing container's settings (`GET /containers/{id}/json`) as the
+//! `docker run` line that makes them.
+
+use crate::facts::container::ContainerConfig;
+
+/// The `docker run` line that makes a container with these settings
+/// (only what systemd cares about; ports, networks and other env are left out).
+pub(crate) fn run_argv(config: &ContainerConfig, name: &str) -> Vec<String> {
+    let mut a: Vec<String> = vec!["docker".into(), "run".into(), "-d".into()];
+    let mut opt = |name: &str, value: &str| {
+        a.push(format!("--{name}"));
+        a.push(value.to_owned());
+    };
+    if !name.is_empty() {
+        opt("name", name);
+    }
+    for c in &config.cap_add {
+        opt("cap-add", c);
+    }
+    for c in &config.cap_drop {
+        opt("cap-drop", c);
+    }
+    for s in &config.security_opt {
+        opt("security-opt", s);
+    }
+    if !config.cgroupns_mode.is_empty() {
+        opt("cgroupns", &config.cgroupns_mode);
+    }
+    if !config.cgroup_parent.is_empty() {
+        opt("cgroup-parent", &config.cgroup_parent);
+    }
+    for b in &config.binds {
+        opt("volume", b);
+    }
+    for m in &config.mounts {
+        opt("mount", m);
+    }
+    for v in &config.image_volumes {
+        opt("volume", v);
+    }
+    for t in &config.tmpfs {
+        let value = if t.options.is_empty() {
+            t.target.clone()
+        } else {
+            format!("{}:{}", t.target, t.options)
+        };
+        opt("tmpfs", &value);
+    }
+    if !config.user.is_empty() {
+        opt("user", &config.user);
+    }
+    if !config.userns_mode.is_empty() {
+        opt("userns", &config.userns_mode);
+    }
+    if !config.runtime.is_empty() && config.runtime != "runc" {
+        opt("runtime", &config.runtime);
+    }
+    if let Some(v) = &config.env_container {
+        opt("env", &format!("container={v}"));
+    }
+    if !config.stop_signal.is_empty() {
+        opt("stop-signal", &config.stop_signal);
+    }
+    if let Some(e) = config.entrypoint.first() {
+        opt("entrypoint", e);
+    }
+    for (on, flag) in [
+        (config.tty, "--tty"),
+        (config.privileged, "--privileged"),
+        (config.init, "--init"),
+        (config.readonly_rootfs, "--read-only"),
+    ] {
+        if on {
+            a.push(flag.into());
+        }
+    }
+    a.push(if config.image.is_empty() {
+        config.image_id.clone()
+    } else {
+        config.image.clone()
+    });
+    a.extend(config.entrypoint.iter().skip(1).cloned());
+    a.extend(config.cmd.iter().cloned());
+    a
+}

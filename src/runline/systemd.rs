@@ -1,0 +1,73 @@
+//! Small rules about systemd as PID 1 that the checks and the corrector share,
+//! so the two can never disagree.
+
+use crate::facts::docker::LenientVersion;
+use crate::facts::run::{MountKind, RunSpec};
+
+/// The commands podman's `--systemd=true` recognises, plus systemd's own paths.
+pub(crate) const INIT_COMMANDS: &[&str] = &[
+    "systemd",
+    "/sbin/init",
+    "/usr/sbin/init",
+    "/usr/local/sbin/init",
+    "/lib/systemd/systemd",
+    "/usr/lib/systemd/systemd",
+];
+
+/// Where unprivileged systemd needs a tmpfs it cannot mount itself.
+pub(crate) const TMPFS_PATHS: [&str; 3] = ["/run", "/run/lock", "/tmp"];
+
+/// What PID 1 will run, when the line says (`--entrypoint`, else the first argument).
+pub(crate) fn pid1(spec: &RunSpec) -> Option<&str> {
+    match spec.entrypoint.as_deref() {
+        Some(e) if !e.is_empty() => e.split_whitespace().next(),
+        _ => spec.args.first().map(String::as_str),
+    }
+}
+
+pub(crate) fn is_init(cmd: &str) -> bool {
+    INIT_COMMANDS.contains(&cmd)
+}
+
+/// SIGRTMIN+3 as Docker accepts it: by name (with or without SIG) or number.
+pub(crate) fn is_rtmin3(signal: &str) -> bool {
+    let s = signal.trim().to_ascii_uppercase();
+    let s = s.strip_prefix("SIG").unwrap_or(&s);
+    s == "RTMIN+3" || s == "37"
+}
+
+/// `""`, `root`, `0`, `0:0`, `root:root`, `0:wheel`.
+pub(crate) fn is_root(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("");
+    matches!(name, "" | "root") || name.parse::<u32>() == Ok(0)
+}
+
+/// Leading major version of a Docker Engine version (`20.10.24+dfsg1` → 20).
+pub(crate) fn engine_major(v: &str) -> Option<u32> {
+    LenientVersion::parse(v).and_then(|v| u32::try_from(v.nums[0]).ok())
+}
+
+/// A mount point for `path` systemd will find already there: a tmpfs, or an
+/// anonymous volume (`-v /run`, seen in older READMEs).
+pub(crate) fn premounted(spec: &RunSpec, path: &str) -> bool {
+    spec.has_tmpfs(path)
+        || spec
+            .mounts
+            .iter()
+            .any(|m| m.kind == MountKind::Volume && m.source.is_none() && m.is_at(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicates() {
+        assert!(is_rtmin3("SIGRTMIN+3") && is_rtmin3("RTMIN+3") && is_rtmin3("37"));
+        assert!(!is_rtmin3("SIGTERM"));
+        assert!(is_root("0:0") && is_root("root") && is_root("") && is_root("00:0"));
+        assert!(!is_root("1000") && !is_root("ansible:ansible"));
+        assert_eq!(engine_major("20.10.24+dfsg1"), Some(20));
+        assert_eq!(engine_major("28.2.2"), Some(28));
+    }
+}
