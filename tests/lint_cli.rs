@@ -93,3 +93,40 @@ fn without_a_line_run_checks_skip_and_no_recipe_key() {
     assert!(doc.get("recipe").is_none());
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Every option is global: after the subcommand it means what it means before.
+#[test]
+fn options_after_the_subcommand_are_the_same_options() {
+    let line = ["--", "docker", "run", "-d", "--init", "IMG", "/sbin/init"];
+    let before = doctor()
+        .args(["--no-docker", "--json", "--only", "run", "lint"])
+        .args(line)
+        .output()
+        .unwrap();
+    let after = doctor()
+        .args(["lint", "--no-docker", "--json", "--only", "run"])
+        .args(line)
+        .output()
+        .unwrap();
+    assert_eq!(
+        after.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&after.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
+    assert_eq!(doc["facts"]["docker_probe"]["outcome"], "skipped");
+    let ids: Vec<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with("run.")),
+        "{ids:?}"
+    );
+    assert_eq!(before.stdout, after.stdout);
+    // The options of a run line after `--` stay the line's own.
+    assert_eq!(doc["facts"]["run"]["spec"]["init"], true);
+}
