@@ -19,8 +19,15 @@ use serde_json::Value;
 mod common;
 
 const PREFIX: &str = "sdctr-truth-";
-/// How long a container gets to reach running/degraded.
-const BOOT_BOUND: Duration = Duration::from_secs(20);
+/// How long a container gets to reach running/degraded: 20 s, or
+/// `SDCTR_BOOT_BOUND` seconds (a guest under software emulation needs more).
+fn boot_bound() -> Duration {
+    let secs = std::env::var("SDCTR_BOOT_BOUND")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    Duration::from_secs(secs)
+}
 
 /// (tag, systemd version as `systemd --version` printed it inside; None: no systemd).
 const IMAGES: &[(&str, Option<u32>)] = &[
@@ -42,6 +49,19 @@ const RECIPES: &[(&str, &str)] = &[
     ),
     ("d", ""),
     ("e", "--init"),
+    ("g", "--privileged"),
+    (
+        "h",
+        "--privileged --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw",
+    ),
+    (
+        "i",
+        "--cgroupns=private --tmpfs /run --tmpfs /run/lock --tmpfs /tmp",
+    ),
+    (
+        "j",
+        "--cgroupns=private -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp",
+    ),
 ];
 
 /// Why the matrix cannot run here, if it cannot.
@@ -189,7 +209,7 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
     }
     let start = Instant::now();
     loop {
-        let left = BOOT_BOUND.saturating_sub(start.elapsed());
+        let left = boot_bound().saturating_sub(start.elapsed());
         if !running(name) {
             return Reality {
                 booted: false,
@@ -199,7 +219,7 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
         if left.is_zero() {
             return Reality {
                 booted: false,
-                outcome: "no answer within 20 s".into(),
+                outcome: format!("no answer within {} s", boot_bound().as_secs()),
             };
         }
         let secs = format!("{}", left.as_secs().max(1));
@@ -296,6 +316,106 @@ fn host_cgroupfs() -> String {
     format!("{line} [{}]", entries.join(" "))
 }
 
+/// What a container can change on a v1/hybrid host: whether the shared
+/// /sys/fs/cgroup tmpfs is read-only, its entries, and the cgroups at the
+/// root of each hierarchy (a private namespace with the host tree bound puts
+/// a container's systemd cgroups there).
+#[derive(PartialEq)]
+struct CgroupfsState {
+    tmpfs: bool,
+    read_only: bool,
+    entries: std::collections::BTreeSet<String>,
+    root_cgroups: std::collections::BTreeSet<String>,
+}
+
+fn dir_names(path: &str, dirs_only: bool) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(path)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| !dirs_only || e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cgroupfs_state() -> CgroupfsState {
+    let top = host_cgroupfs();
+    let tmpfs = top.starts_with("tmpfs ");
+    let read_only = top
+        .split_whitespace()
+        .nth(2)
+        .is_some_and(|o| o.split(',').any(|x| x == "ro"));
+    let entries = dir_names("/sys/fs/cgroup", false);
+    let root_cgroups = if tmpfs {
+        entries
+            .iter()
+            .flat_map(|h| {
+                dir_names(&format!("/sys/fs/cgroup/{h}"), true)
+                    .into_iter()
+                    .map(move |c| format!("{h}/{c}"))
+            })
+            .collect()
+    } else {
+        Default::default()
+    };
+    CgroupfsState {
+        tmpfs,
+        read_only,
+        entries,
+        root_cgroups,
+    }
+}
+
+/// Puts a v1/hybrid host's /sys/fs/cgroup back as `before` had it, so no cell
+/// depends on the cells before it; says what it undid.
+fn restore_cgroupfs(before: &CgroupfsState) -> Vec<String> {
+    let now = cgroupfs_state();
+    if !before.tmpfs || now == *before {
+        return Vec::new();
+    }
+    let mut undone = Vec::new();
+    if now.read_only && !before.read_only {
+        let ok = Command::new("mount")
+            .args(["-o", "remount,rw", "/sys/fs/cgroup"])
+            .status()
+            .is_ok_and(|s| s.success());
+        undone.push(format!(
+            "remount,rw /sys/fs/cgroup: {}",
+            if ok { "done" } else { "FAILED" }
+        ));
+    }
+    // Cgroups a container left at a hierarchy's root (deepest first; empty ones only).
+    for c in now.root_cgroups.difference(&before.root_cgroups) {
+        let path = format!("/sys/fs/cgroup/{c}");
+        let _ = Command::new("find")
+            .args([
+                path.as_str(),
+                "-depth",
+                "-type",
+                "d",
+                "-exec",
+                "rmdir",
+                "{}",
+                ";",
+            ])
+            .status();
+        undone.push(format!("rmdir -r {path}"));
+    }
+    for e in now.entries.difference(&before.entries) {
+        let path = format!("/sys/fs/cgroup/{e}");
+        let r = match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_symlink() => std::fs::remove_file(&path),
+            _ => std::fs::remove_dir(&path),
+        };
+        undone.push(format!(
+            "remove {path}: {}",
+            if r.is_ok() { "done" } else { "FAILED" }
+        ));
+    }
+    undone
+}
+
 struct Cell {
     image: String,
     systemd: Option<u32>,
@@ -305,8 +425,10 @@ struct Cell {
     predicted_fail: bool,
     failing: Vec<String>,
     container_says_failed: Option<bool>,
-    /// Why a disagreement is not (yet) the doctor's fault, if it is not.
+    /// The host's /sys/fs/cgroup line before and after, when the cell changed it.
     host_change: Option<(String, String)>,
+    /// What was undone afterwards to give the next cell the same host.
+    restored: Vec<String>,
 }
 
 impl Cell {
@@ -348,11 +470,13 @@ fn cell(
         }
     }
     let name = format!("{PREFIX}{}-{recipe}", slug(image));
+    let state_before = cgroupfs_state();
     let before = host_cgroupfs();
     let reality = run_for_real(&name, &flags, image, guard);
     let container_says_failed = container_says_failed(&name);
     let _ = docker(&["rm", "-f", &name]);
     let after = host_cgroupfs();
+    let restored = restore_cgroupfs(&state_before);
     let c = Cell {
         image: image.to_owned(),
         systemd,
@@ -363,6 +487,7 @@ fn cell(
         failing: p.failing,
         container_says_failed,
         host_change: (before != after).then_some((before, after)),
+        restored,
     };
     assert!(p.knows_image, "lint did not probe {image}: {}", c.flags);
     c
@@ -410,14 +535,17 @@ fn render(cells: &[Cell], before: &str, after: &str) -> String {
     s.push_str(&format!(
         "\nHost /sys/fs/cgroup before: `{before}`\n\nHost /sys/fs/cgroup after: `{after}`\n"
     ));
-    for c in cells {
-        if let Some((b, a)) = &c.host_change {
-            s.push_str(&format!(
-                "\nCell {} {} changed the host's /sys/fs/cgroup:\n- before: `{b}`\n- after: `{a}`\n",
-                slug(&c.image),
-                c.recipe
-            ));
-        }
+    for c in cells
+        .iter()
+        .filter(|c| c.host_change.is_some() || !c.restored.is_empty())
+    {
+        let (b, a) = c.host_change.clone().unwrap_or_default();
+        s.push_str(&format!(
+            "\nCell {} {} changed the host's /sys/fs/cgroup:\n- before: `{b}`\n- after: `{a}`\n- undone: {}\n",
+            slug(&c.image),
+            c.recipe,
+            c.restored.join("; ")
+        ));
     }
     s
 }
