@@ -33,6 +33,7 @@ pub(crate) fn unified_host() -> Facts {
                 v1_bound_controllers: Probed::Ok(vec![]),
                 own_cgroup: Probed::Ok(Some("/system.slice/lab-test.service".into())),
                 own_controllers: None,
+                tmpfs: None,
             }),
             kernel: Probed::Ok(kernel_facts("6.1.0-50-amd64")),
             cmdline: Probed::Ok(parse_cmdline(
@@ -102,6 +103,22 @@ pub(crate) fn hybrid_host() -> Facts {
         line: String::new(),
     })
     .collect();
+    c.tmpfs = Some(CgroupTmpfs {
+        read_only: false,
+        super_options: vec!["mode=755".into()],
+        entries: c
+            .v1_hierarchies
+            .iter()
+            .map(|h| h.mount_point.trim_start_matches("/sys/fs/cgroup/"))
+            .chain(["unified"])
+            .map(|name| TmpfsEntry {
+                name: name.into(),
+                kind: EntryKind::Dir,
+                target: None,
+                mounted: true,
+            })
+            .collect(),
+    });
     c.root_controllers = Some(Probed::Ok(vec!["hugetlb".into()]));
     c.root_subtree_control = Some(Probed::Ok(vec![]));
     c.v1_bound_controllers = Probed::Ok(

@@ -156,7 +156,7 @@ fn only_and_skip() {
             .collect()
     };
     assert_eq!(ids(&["--only", "host.kernel"]), ["host.kernel"]);
-    assert_eq!(ids(&["--only", "host"]).len(), 6);
+    assert_eq!(ids(&["--only", "host"]).len(), 7);
     assert_eq!(
         ids(&["--only", "host.kernel,host.cmdline"]),
         ["host.kernel", "host.cmdline"]
@@ -173,6 +173,7 @@ fn only_and_skip() {
         [
             "host.cgroup-mode",
             "host.cgroup2-mount",
+            "host.cgroup-tmpfs",
             "host.controllers",
             "host.inside-container"
         ]
@@ -241,10 +242,11 @@ fn explain_and_list_checks() {
         .collect();
     assert_eq!(ids, registry);
     assert_eq!(
-        ids[..6],
+        ids[..7],
         [
             "host.cgroup-mode",
             "host.cgroup2-mount",
+            "host.cgroup-tmpfs",
             "host.controllers",
             "host.kernel",
             "host.cmdline",

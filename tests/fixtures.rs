@@ -5,14 +5,14 @@ mod common;
 use common::{fixture, json_of, statuses, FIXTURES};
 
 /// fixture, mode, kernel release, verdict, exit code, statuses in report order
-/// (cgroup-mode, cgroup2-mount, controllers, kernel, cmdline, inside-container).
+/// (cgroup-mode, cgroup2-mount, cgroup-tmpfs, controllers, kernel, cmdline, inside-container).
 type Row = (
     &'static str,
     &'static str,
     &'static str,
     &'static str,
     i32,
-    [&'static str; 6],
+    [&'static str; 7],
 );
 
 const EXPECTED: &[Row] = &[
@@ -22,7 +22,7 @@ const EXPECTED: &[Row] = &[
         "3.10.0-327.el7.x86_64",
         "ready-with-warnings",
         0,
-        ["warn", "skip", "warn", "warn", "pass", "pass"],
+        ["warn", "skip", "pass", "warn", "warn", "pass", "pass"],
     ),
     (
         "debian12-v2",
@@ -30,7 +30,7 @@ const EXPECTED: &[Row] = &[
         "6.1.0-50-amd64",
         "ready",
         0,
-        ["pass", "pass", "pass", "pass", "pass", "pass"],
+        ["pass", "pass", "skip", "pass", "pass", "pass", "pass"],
     ),
     (
         "dev-vm-hybrid",
@@ -38,7 +38,7 @@ const EXPECTED: &[Row] = &[
         "6.18.44-fc-v657",
         "ready-with-warnings",
         0,
-        ["warn", "pass", "pass", "pass", "pass", "pass"],
+        ["warn", "pass", "pass", "pass", "pass", "pass", "pass"],
     ),
     (
         "docker-container-v1",
@@ -46,7 +46,7 @@ const EXPECTED: &[Row] = &[
         "6.18.44-fc-v657",
         "ready-with-warnings",
         0,
-        ["warn", "skip", "warn", "pass", "pass", "warn"],
+        ["warn", "skip", "pass", "warn", "pass", "pass", "warn"],
     ),
     (
         "rootless-fedora34",
@@ -54,7 +54,7 @@ const EXPECTED: &[Row] = &[
         "5.11.12-300.fc34.x86_64",
         "ready-with-warnings",
         0,
-        ["pass", "pass", "warn", "pass", "pass", "pass"],
+        ["pass", "pass", "skip", "warn", "pass", "pass", "pass"],
     ),
     (
         "ubuntu2204-unified",
@@ -62,7 +62,7 @@ const EXPECTED: &[Row] = &[
         "5.15.0-73-generic",
         "ready",
         0,
-        ["pass", "pass", "pass", "pass", "pass", "pass"],
+        ["pass", "pass", "skip", "pass", "pass", "pass", "pass"],
     ),
     (
         "wsl2-hybrid",
@@ -70,13 +70,14 @@ const EXPECTED: &[Row] = &[
         "5.15.133.1-microsoft-standard-WSL2",
         "ready-with-warnings",
         0,
-        ["warn", "pass", "pass", "pass", "pass", "pass"],
+        ["warn", "pass", "pass", "pass", "pass", "pass", "pass"],
     ),
 ];
 
-const IDS: [&str; 6] = [
+const IDS: [&str; 7] = [
     "host.cgroup-mode",
     "host.cgroup2-mount",
+    "host.cgroup-tmpfs",
     "host.controllers",
     "host.kernel",
     "host.cmdline",

@@ -129,6 +129,7 @@ pub fn registry() -> Vec<&'static Check> {
     vec![
         &host::cgroup_mode::CHECK,
         &host::cgroup2_mount::CHECK,
+        &host::cgroup_tmpfs::CHECK,
         &host::controllers::CHECK,
         &host::kernel::CHECK,
         &host::cmdline::CHECK,

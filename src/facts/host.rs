@@ -77,6 +77,41 @@ pub struct CgroupFacts {
     pub own_cgroup: Probed<Option<String>>,
     /// `cgroup.controllers` of that cgroup: what a daemon started there is delegated.
     pub own_controllers: Option<Probed<Vec<String>>>,
+    /// The tmpfs on /sys/fs/cgroup (v1 and hybrid hosts); absent on v2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<CgroupTmpfs>,
+}
+
+/// The tmpfs on /sys/fs/cgroup of a v1 or hybrid host. A container given the
+/// host's tree shares this very superblock, so what its systemd does to it
+/// (remount it read-only, add directories and links) happens to the host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CgroupTmpfs {
+    pub read_only: bool,
+    /// Per-superblock options, sorted, e.g. `mode=755`, `size=4096k`.
+    pub super_options: Vec<String>,
+    /// What is in it, by name (mount points, systemd's links, anything else).
+    pub entries: Vec<TmpfsEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TmpfsEntry {
+    pub name: String,
+    pub kind: EntryKind,
+    /// A link's target, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// A hierarchy (or other filesystem) is mounted on it.
+    pub mounted: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Dir,
+    Symlink,
+    File,
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

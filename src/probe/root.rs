@@ -125,6 +125,26 @@ impl HostRoot {
         })
     }
 
+    /// Names in a directory, sorted, each with its lstat type and, for a
+    /// link, its target; a missing directory is an empty list.
+    pub(crate) fn list_entries(&self, rel: &str) -> Vec<(String, fs::FileType, Option<String>)> {
+        let dir = rel.trim_end_matches('/');
+        self.list_dir(rel)
+            .into_iter()
+            .filter_map(|name| {
+                let path = self.path(&format!("{dir}/{name}"));
+                let meta = fs::symlink_metadata(&path).ok()?;
+                let target = meta
+                    .file_type()
+                    .is_symlink()
+                    .then(|| fs::read_link(&path).ok())
+                    .flatten()
+                    .map(|t| t.to_string_lossy().into_owned());
+                Some((name, meta.file_type(), target))
+            })
+            .collect()
+    }
+
     /// Names in a directory, sorted; a missing directory is an empty list.
     pub fn list_dir(&self, rel: &str) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(self.path(rel))

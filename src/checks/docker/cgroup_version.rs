@@ -8,8 +8,8 @@ pub(crate) static CHECK: Check = Check {
     id: "docker.cgroup-version",
     title: "cgroup version the daemon uses",
     explain: "Containers get the cgroup version of the machine the daemon runs on (/info CgroupVersion, \
-API >= 1.41). On v2 the recipe is --privileged without a /sys/fs/cgroup bind; on v1 systemd >= 256 \
-images refuse to boot. The daemon's view is compared with the host probe: they differ when the daemon \
+API >= 1.41). On v2 the recipe is --privileged without a /sys/fs/cgroup bind; on v1 systemd 256 refuses \
+to boot (257 boots tainted, 258 dropped v1). The daemon's view is compared with the host probe: they differ when the daemon \
 runs elsewhere (Docker Desktop's VM, a remote daemon) or when the doctor runs inside a container \
 without --root (it then sees the container's cgroups, not the host's).",
     sources: &[
@@ -37,7 +37,7 @@ fn run(f: &Facts) -> Outcome {
     let host_v = host.map(|m| if m == CgroupMode::Unified { 2 } else { 1 });
     let o = match v {
         2 => Outcome::pass("the daemon runs containers on cgroup v2: systemd images of any current version can boot"),
-        _ => Outcome::warn("the daemon runs containers on cgroup v1: images with systemd >= 256 refuse to boot, older ones need the v1 recipe")
+        _ => Outcome::warn("the daemon runs containers on cgroup v1: images with systemd 256 refuse to boot and those with 258 or later cannot (257 boots, tainted cgroupsv1: systemd 257.13 of Debian 13 under Docker 20.10.24 on a hybrid host), older ones need the v1 recipe")
             .fix("Move the daemon's machine to cgroup v2 (see host.cgroup-mode; Docker Desktop: it has used v2 since 4.3.0 unless deprecatedCgroupv1 is set in its settings).", &[]),
     };
     let o = o.evidence(ev);

@@ -33,7 +33,7 @@ fn run(facts: &Facts) -> Outcome {
         CgroupMode::Unified => Outcome::pass(format!("{}: {}", c.mode.describe(), c.reason)),
         CgroupMode::Hybrid | CgroupMode::Legacy => to_v2(
             Outcome::warn(format!(
-                "{}: {}; images with systemd >= 256 will not boot here, older ones need the v1 recipe",
+                "{}: {}; images with systemd 256 refuse to boot and those with 258 or later cannot (257 boots, tainted cgroupsv1: systemd 257.13 of Debian 13 under Docker 20.10.24 on a hybrid host), older ones need the v1 recipe",
                 c.mode.describe(),
                 c.reason
             )),
@@ -81,14 +81,14 @@ systemd is older than 256 can work here. Upgrade the OS to get a v2 host.",
             format!(
                 "PID 1 here is `{comm}`, not systemd: it (or the VM/boot image) mounted this layout. \
 Configure it to mount cgroup2 alone on /sys/fs/cgroup (kernel: cgroup_no_v1=all), or use the v1 \
-recipe with an image whose systemd is older than 256."
+recipe with an image whose systemd is older than 256 (or 257, which boots tainted)."
             ),
             &[],
         ),
         _ => o.fix(
             "Boot the host on cgroup v2: add systemd.unified_cgroup_hierarchy=1 (and remove any \
 =0 or SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE) in GRUB_CMDLINE_LINUX of /etc/default/grub, then \
-update GRUB and reboot. Until then use the v1 recipe with an image whose systemd is older than 256.",
+update GRUB and reboot. Until then use the v1 recipe with an image whose systemd is older than 256 (or 257, which boots tainted).",
             &[
                 "sudo sed -i 's/^GRUB_CMDLINE_LINUX=\"/&systemd.unified_cgroup_hierarchy=1 /' /etc/default/grub",
                 "sudo update-grub   # Fedora/RHEL: sudo grub2-mkconfig -o /boot/grub2/grub.cfg",

@@ -5,7 +5,10 @@ use procfs_core::FromBufRead;
 use procfs_core::{CGroupControllers, ProcessCGroups};
 
 use super::mounts::{self, Mount, MountTable};
-use crate::facts::host::{Cgroup2Mount, CgroupFacts, CgroupMode, StatfsEntry, V1Hierarchy};
+use crate::facts::host::{
+    Cgroup2Mount, CgroupFacts, CgroupMode, CgroupTmpfs, EntryKind, StatfsEntry, TmpfsEntry,
+    V1Hierarchy,
+};
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
 
@@ -133,6 +136,43 @@ fn probe_inner(
         v1_bound_controllers: v1_bound_controllers(root),
         own_cgroup,
         own_controllers,
+        tmpfs: cgroup_tmpfs(root, mounts),
+    })
+}
+
+/// The /sys/fs/cgroup tmpfs and its entries, where /sys/fs/cgroup is a tmpfs.
+fn cgroup_tmpfs(root: &HostRoot, mounts: &[Mount]) -> Option<CgroupTmpfs> {
+    let top = mounts::visible_at(mounts, CG).filter(|m| m.info.fs_type == "tmpfs")?;
+    let mounted: Vec<String> = mounts
+        .iter()
+        .filter_map(|m| {
+            let p = m.mount_point();
+            let name = p.strip_prefix("/sys/fs/cgroup/")?;
+            (!name.is_empty() && !name.contains('/')).then(|| name.to_owned())
+        })
+        .collect();
+    let entries = root
+        .list_entries(CG)
+        .into_iter()
+        .map(|(name, t, target)| TmpfsEntry {
+            mounted: mounted.contains(&name),
+            kind: if t.is_dir() {
+                EntryKind::Dir
+            } else if t.is_symlink() {
+                EntryKind::Symlink
+            } else if t.is_file() {
+                EntryKind::File
+            } else {
+                EntryKind::Other
+            },
+            name,
+            target,
+        })
+        .collect();
+    Some(CgroupTmpfs {
+        read_only: top.read_only(),
+        super_options: top.super_options_except(&["rw", "ro"]),
+        entries,
     })
 }
 
