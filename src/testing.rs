@@ -155,6 +155,8 @@ pub(crate) fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
                 bounding_set: Some("000001ffffffffff".into()),
                 missing_caps: vec![],
                 error: None,
+                socket_listener: None,
+                found_by: vec![],
             }),
         },
     )

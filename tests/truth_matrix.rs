@@ -18,6 +18,17 @@ use serde_json::Value;
 
 mod common;
 
+use common::daemon::{self, ExtraDaemon};
+
+thread_local! {
+    /// The daemon this test thread's cells use (`None`: the machine's own).
+    static HOST: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn target_host() -> Option<String> {
+    HOST.with(|h| h.borrow().clone())
+}
+
 const PREFIX: &str = "sdctr-truth-";
 /// How long a container gets to reach running/degraded: 20 s, or
 /// `SDCTR_BOOT_BOUND` seconds (a guest under software emulation needs more).
@@ -90,15 +101,20 @@ fn missing_prerequisite() -> Option<String> {
 }
 
 fn docker(args: &[&str]) -> std::io::Result<Output> {
-    Command::new("docker").args(args).output()
+    let mut c = Command::new("docker");
+    if let Some(h) = target_host() {
+        c.arg("-H").arg(h);
+    }
+    c.args(args).output()
 }
 
 fn doctor(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sdctr-doctor"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the doctor runs")
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sdctr-doctor"));
+    c.args(args).env("NO_COLOR", "1");
+    if let Some(h) = target_host() {
+        c.env("DOCKER_HOST", h);
+    }
+    c.output().expect("the doctor runs")
 }
 
 /// Removes every container it was given, whatever happens to the test.
@@ -187,6 +203,8 @@ struct Reality {
     booted: bool,
     /// `running`, `degraded`, `exited 255`, `refused: ...`, `no systemctl`, ...
     outcome: String,
+    /// The daemon created the container (a refused create leaves nothing for `container`).
+    created: bool,
 }
 
 fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) -> Reality {
@@ -200,11 +218,17 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
         let reason = if err.contains("unable to apply caps") {
             "refused: unable to apply caps".to_owned()
         } else {
-            format!("refused: {}", last_line(&err))
+            let said = err
+                .lines()
+                .find(|l| l.contains("Error response from daemon"))
+                .map(|l| l.trim().to_owned())
+                .unwrap_or_else(|| last_line(&err));
+            format!("refused: {said}")
         };
         return Reality {
             booted: false,
             outcome: reason,
+            created: !inspect(name, "{{.Id}}").is_empty(),
         };
     }
     let start = Instant::now();
@@ -214,25 +238,24 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
             return Reality {
                 booted: false,
                 outcome: format!("exited {}", inspect(name, "{{.State.ExitCode}}")),
+                created: true,
             };
         }
         if left.is_zero() {
             return Reality {
                 booted: false,
                 outcome: format!("no answer within {} s", boot_bound().as_secs()),
+                created: true,
             };
         }
         let secs = format!("{}", left.as_secs().max(1));
-        let o = Command::new("timeout")
-            .args([
-                secs.as_str(),
-                "docker",
-                "exec",
-                name,
-                "systemctl",
-                "is-system-running",
-                "--wait",
-            ])
+        let mut exec = Command::new("timeout");
+        exec.args([secs.as_str(), "docker"]);
+        if let Some(h) = target_host() {
+            exec.arg("-H").arg(h);
+        }
+        let o = exec
+            .args(["exec", name, "systemctl", "is-system-running", "--wait"])
             .output()
             .expect("timeout runs");
         let text = format!(
@@ -246,18 +269,21 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
                 return Reality {
                     booted: true,
                     outcome: state,
+                    created: true,
                 }
             }
             "maintenance" | "offline" | "stopping" => {
                 return Reality {
                     booted: false,
                     outcome: state,
+                    created: true,
                 }
             }
             _ if text.contains("executable file not found") => {
                 return Reality {
                     booted: false,
                     outcome: "no systemctl in the image".into(),
+                    created: true,
                 }
             }
             // The bus is not up yet (or the container is going away): ask again.
@@ -556,33 +582,28 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
 }
 
-#[test]
-fn doctor_predicts_every_cell() {
-    if let Some(why) = missing_prerequisite() {
-        if common::in_ci() {
-            panic!("CI=true but the truth matrix cannot run: {why}");
-        }
-        eprintln!("SKIP truth matrix: {why}");
-        return;
-    }
-    remove_leftovers();
+/// The truth-matrix tests change the host's /sys/fs/cgroup and undo it: one at a time.
+static HOST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Every image × recipe, then the doctor's own corrected lines, on the
+/// daemon of this thread ([`HOST`]).
+fn run_matrix(images: &[(&str, Option<u32>)], recipes: &[(&str, &str)]) -> Vec<Cell> {
     let mut guard = Cleanup(Vec::new());
-    let host_before = host_cgroupfs();
     let mut cells = Vec::new();
-    for (image, systemd) in IMAGES {
-        let mut recipes = Vec::new();
-        for (id, flags) in RECIPES {
+    for (image, systemd) in images {
+        let mut corrected = Vec::new();
+        for (id, flags) in recipes {
             cells.push(cell(
                 image,
                 *systemd,
                 id,
                 words(flags),
                 &mut guard,
-                &mut recipes,
+                &mut corrected,
             ));
         }
         // (f): the doctor's own corrected lines for the failing ones.
-        for (i, opts) in recipes.clone().into_iter().enumerate() {
+        for (i, opts) in corrected.clone().into_iter().enumerate() {
             let id = format!("f{}", i + 1);
             cells.push(cell(
                 image,
@@ -594,19 +615,28 @@ fn doctor_predicts_every_cell() {
             ));
         }
     }
-    let table = render(&cells, &host_before, &host_cgroupfs());
-    println!("\nTruth matrix (this machine):\n\n{table}");
-    let path = target_dir().join("truth-matrix.md");
-    let _ = std::fs::create_dir_all(target_dir());
-    std::fs::write(&path, &table).expect("write target/truth-matrix.md");
-    println!("written to {}", path.display());
+    cells
+}
 
+/// Writes the table to target/NAME and stdout.
+fn publish(title: &str, file: &str, cells: &[Cell], before: &str) {
+    let table = render(cells, before, &host_cgroupfs());
+    println!("\n{title}:\n\n{table}");
+    let path = target_dir().join(file);
+    let _ = std::fs::create_dir_all(target_dir());
+    std::fs::write(&path, &table).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    println!("written to {}", path.display());
+}
+
+/// Every cell's prediction and `container` verdict agree with reality, and
+/// every systemd image boots with some line the doctor passes.
+fn assert_agree(label: &str, images: &[(&str, Option<u32>)], cells: &[Cell]) {
     let wrong: Vec<String> = cells
         .iter()
         .filter(|c| !c.agrees())
         .map(|c| {
             format!(
-                "{} {} ({}): reality {} ({}), doctor {}",
+                "{label}: {} {} ({}): reality {} ({}), doctor {} {:?}",
                 slug(&c.image),
                 c.recipe,
                 c.flags,
@@ -616,7 +646,8 @@ fn doctor_predicts_every_cell() {
                     "not-ready"
                 } else {
                     "ready"
-                }
+                },
+                c.failing
             )
         })
         .collect();
@@ -628,10 +659,13 @@ fn doctor_predicts_every_cell() {
     // `container` judges what happened: container.state fails exactly when it did not boot.
     let container_wrong: Vec<String> = cells
         .iter()
-        .filter(|c| c.container_says_failed != Some(!c.reality.booted))
+        .filter(|c| {
+            let expected = c.reality.created.then_some(!c.reality.booted);
+            c.container_says_failed != expected
+        })
         .map(|c| {
             format!(
-                "{} {}: reality {}, container.state {:?}",
+                "{label}: {} {}: reality {}, container.state {:?}",
                 slug(&c.image),
                 c.recipe,
                 c.reality.outcome,
@@ -644,13 +678,106 @@ fn doctor_predicts_every_cell() {
         "`container` disagrees with reality:\n{}",
         container_wrong.join("\n")
     );
-    // Every systemd image boots with some line the doctor passes.
-    for (image, systemd) in IMAGES.iter().filter(|(_, v)| v.is_some()) {
+    for (image, systemd) in images.iter().filter(|(_, v)| v.is_some()) {
         assert!(
             cells
                 .iter()
                 .any(|c| c.image == *image && c.reality.booted && !c.predicted_fail),
-            "{image} (systemd {systemd:?}): no cell boots with a line the doctor passes"
+            "{label}: {image} (systemd {systemd:?}): no cell boots with a line the doctor passes"
         );
     }
+}
+
+#[test]
+fn doctor_predicts_every_cell() {
+    if let Some(why) = missing_prerequisite() {
+        if common::in_ci() {
+            panic!("CI=true but the truth matrix cannot run: {why}");
+        }
+        eprintln!("SKIP truth matrix: {why}");
+        return;
+    }
+    let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    remove_leftovers();
+    let host_before = host_cgroupfs();
+    let cells = run_matrix(IMAGES, RECIPES);
+    publish(
+        "Truth matrix (this machine)",
+        "truth-matrix.md",
+        &cells,
+        &host_before,
+    );
+    assert_agree("machine daemon", IMAGES, &cells);
+}
+
+/// Daemons that differ from the machine's in one setting each, as users run
+/// them (daemon.json), each its own real dockerd: the same cells, fewer images.
+const VARIANTS: &[(&str, &str)] = &[
+    ("overlay2", r#"{"storage-driver": "overlay2"}"#),
+    (
+        "userns-remap",
+        r#"{"storage-driver": "fuse-overlayfs", "userns-remap": "default"}"#,
+    ),
+    (
+        "cgroupns-private",
+        r#"{"storage-driver": "fuse-overlayfs", "default-cgroupns-mode": "private"}"#,
+    ),
+    (
+        "init",
+        r#"{"storage-driver": "fuse-overlayfs", "init": true}"#,
+    ),
+    (
+        "no-new-privileges",
+        r#"{"storage-driver": "fuse-overlayfs", "no-new-privileges": true}"#,
+    ),
+];
+
+const VARIANT_IMAGES: &[(&str, Option<u32>)] = &[
+    ("sdctr-test/bookworm-systemd", Some(252)),
+    ("sdctr-test/trixie-systemd", Some(257)),
+];
+
+const VARIANT_RECIPES: &[&str] = &["a", "c", "d", "e", "g", "i", "j"];
+
+#[test]
+fn daemon_variants_agree() {
+    let why = missing_prerequisite().or_else(daemon::cannot_start);
+    if let Some(why) = why {
+        if common::in_ci() {
+            panic!("CI=true but the daemon variants cannot run: {why}");
+        }
+        eprintln!("SKIP daemon variants: {why}");
+        return;
+    }
+    let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let recipes: Vec<(&str, &str)> = RECIPES
+        .iter()
+        .filter(|(id, _)| VARIANT_RECIPES.contains(id))
+        .copied()
+        .collect();
+    let mut all = String::new();
+    for (n, (name, config)) in VARIANTS.iter().enumerate() {
+        let d = ExtraDaemon::start(name, 10 + n as u8, config, false)
+            .unwrap_or_else(|e| panic!("variant {name}: {e}"));
+        for (image, _) in VARIANT_IMAGES {
+            d.load_image(image).unwrap_or_else(|e| panic!("{e}"));
+        }
+        HOST.with(|h| *h.borrow_mut() = Some(d.host()));
+        let before = host_cgroupfs();
+        let cells = run_matrix(VARIANT_IMAGES, &recipes);
+        HOST.with(|h| *h.borrow_mut() = None);
+        all.push_str(&format!(
+            "\n## {name}: `{config}`\n\n{}",
+            render(&cells, &before, &host_cgroupfs())
+        ));
+        publish(
+            &format!("Truth matrix (daemon variant {name}: {config})"),
+            &format!("truth-matrix-{name}.md"),
+            &cells,
+            &before,
+        );
+        assert_agree(&format!("variant {name}"), VARIANT_IMAGES, &cells);
+        drop(d);
+    }
+    let _ = std::fs::write(target_dir().join("truth-matrix-variants.md"), all);
 }

@@ -94,6 +94,27 @@ pub struct DockerFacts {
     pub privileged_possible: Option<bool>,
     /// Why `privileged_possible` is what it is.
     pub privileged_reason: String,
+    /// Daemon settings that decide a container's fate but that `/info` does
+    /// not show, read from the local daemon's command line and config file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<DaemonConfig>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DaemonConfig {
+    /// The config file read, and why that one: `--config-file` on the daemon's
+    /// command line, or the default `/etc/docker/daemon.json`.
+    pub file: String,
+    pub file_from: String,
+    /// Why the file could not be read (a missing default file is no error).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// `init` (file) or `--init` (command line): every container gets
+    /// docker-init as PID 1 unless it is run with `--init=false`.
+    pub init: Option<bool>,
+    /// Where `init` came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init_from: Option<String>,
 }
 
 impl DockerFacts {
@@ -146,6 +167,20 @@ pub struct DaemonProcess {
     pub missing_caps: Vec<String>,
     /// Why the process could not be read, if it could not.
     pub error: Option<String>,
+    /// The process SO_PEERCRED named, where that was not the daemon but the
+    /// socket's listener (socket activation: systemd's docker.socket listens
+    /// and hands the socket to `dockerd -H fd://`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub socket_listener: Option<SocketListener>,
+    /// How the daemon was found behind that listener.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_by: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SocketListener {
+    pub pid: Option<i32>,
+    pub comm: Option<String>,
 }
 
 impl DockerFacts {

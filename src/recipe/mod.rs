@@ -67,6 +67,10 @@ fn correct(facts: &Facts, findings: &[Finding]) -> Option<RunSpec> {
     let spec = s.spec;
     let mut e = OptionEdits::of(spec);
     e.drop(|a| a.name == "init");
+    if s.ctx.daemon_init == Some(true) {
+        // Only an explicit --init=false undoes the daemon's `init: true`.
+        e.add(&["--init=false"], "init", Some("false"));
+    }
     if spec.user.as_deref().is_some_and(|u| !is_root(u)) {
         e.drop(|a| a.name == "user");
     }
@@ -74,7 +78,13 @@ fn correct(facts: &Facts, findings: &[Finding]) -> Option<RunSpec> {
     if image_user_bad && !spec.user.as_deref().is_some_and(is_root) {
         e.add(&["--user", "root"], "user", Some("root"));
     }
-    if spec.privileged && !s.privileged {
+    if s.userns_remap && (s.mode.is_v1() || spec.privileged) {
+        // The host's v1 hierarchies belong to the host's root, and Docker
+        // refuses --privileged in a remapped user namespace.
+        e.drop(|a| a.name == "userns");
+        e.add(&["--userns=host"], "userns", Some("host"));
+    }
+    if spec.privileged && s.ctx.privileged_possible == Some(false) {
         e.drop(|a| a.name == "privileged");
     }
     let bad_ns = spec
@@ -211,6 +221,14 @@ mod tests {
                 }),
             ),
             ("hybrid, kernel 4.4", old, RunContext::default()),
+            (
+                "hybrid, userns-remap",
+                hybrid_host(),
+                ctx(|c| {
+                    c.userns_remap = Some(true);
+                    c.engine_version = Some("20.10.24+dfsg1".into());
+                }),
+            ),
         ]
     }
 
@@ -344,6 +362,17 @@ mod tests {
             .argv
             .iter()
             .any(|a| a == "/sys/fs/cgroup:/sys/fs/cgroup:ro"));
+        // userns-remap on v1: the host's hierarchies are the host root's.
+        let r = lint(
+            hybrid_host(),
+            "docker run -d -v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMG",
+            ctx(|c| c.userns_remap = Some(true)),
+        )
+        .unwrap();
+        assert_eq!(
+            r.argv.join(" "),
+            "docker run -d --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --userns=host -v /sys/fs/cgroup:/sys/fs/cgroup:ro --stop-signal SIGRTMIN+3 IMG"
+        );
         // --init only goes.
         let r = lint(
             unified_host(),

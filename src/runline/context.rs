@@ -22,6 +22,11 @@ pub(crate) struct RunContext {
     pub(crate) selinux: Option<bool>,
     /// `name=cgroupns` in `SecurityOptions`: the daemon's default is a private cgroup namespace.
     pub(crate) default_cgroupns_private: Option<bool>,
+    /// The daemon's own `init` setting (`init: true` in its config file or
+    /// `--init` on its command line), where the daemon is local.
+    pub(crate) daemon_init: Option<bool>,
+    /// Where `daemon_init` was read (a file, or the daemon's command line).
+    pub(crate) daemon_init_from: Option<String>,
     /// Major version of the image's systemd.
     pub(crate) image_systemd_major: Option<u32>,
     /// The image's `STOPSIGNAL` (`Config.StopSignal`), `None` when unknown or unset.
@@ -55,6 +60,8 @@ impl RunContext {
         self.apparmor = Some(d.security.apparmor);
         self.selinux = Some(d.security.selinux);
         self.default_cgroupns_private = Some(d.security.cgroupns_private);
+        self.daemon_init = d.config.as_ref().and_then(|c| c.init);
+        self.daemon_init_from = d.config.as_ref().and_then(|c| c.init_from.clone());
     }
 
     /// An image that could not be read leaves everything unknown.

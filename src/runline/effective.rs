@@ -24,6 +24,10 @@ pub(crate) struct EffectiveRun<'a> {
     /// signal and makes the cgroup tree writable on v2.
     pub(crate) podman_systemd: bool,
     pub(crate) sysbox: bool,
+    /// docker-init (tini) will be PID 1: `--init`, or the daemon's `init: true`
+    /// without `--init=false` on the line.
+    pub(crate) init: bool,
+    pub(crate) init_from: &'static str,
     /// systemd can mount tmpfs on /run itself (CAP_SYS_ADMIN and no LSM in the way).
     pub(crate) can_mount: bool,
     pub(crate) kernel: Option<[u32; 3]>,
@@ -73,8 +77,9 @@ impl<'a> EffectiveRun<'a> {
                 None => (true, "Docker's default on cgroup v1".to_owned()),
             },
         };
-        let privileged = spec.privileged && ctx.privileged_possible != Some(false);
         let userns_remap = ctx.userns_remap == Some(true) && spec.userns.as_deref() != Some("host");
+        // Docker refuses --privileged under userns-remap without --userns=host.
+        let privileged = spec.privileged && ctx.privileged_possible != Some(false) && !userns_remap;
         let podman_systemd = spec.client == Client::Podman
             && match spec.podman_systemd.as_deref() {
                 Some("always") => true,
@@ -85,6 +90,12 @@ impl<'a> EffectiveRun<'a> {
             .runtime
             .as_deref()
             .is_some_and(|r| r.starts_with("sysbox"));
+        let init_option = spec.options.iter().rev().find(|a| a.name == "init");
+        let (init, init_from) = match init_option {
+            Some(a) => (a.is_on(), "--init on the line"),
+            None if ctx.daemon_init == Some(true) => (true, "the daemon's `init: true`"),
+            None => (false, "no --init"),
+        };
         let apparmor_confines =
             ctx.apparmor != Some(false) && spec.security("apparmor") != Some("unconfined");
         let can_mount = privileged
@@ -104,6 +115,8 @@ impl<'a> EffectiveRun<'a> {
             userns_remap,
             podman_systemd,
             sysbox,
+            init,
+            init_from,
             can_mount,
             kernel: facts.host.kernel.ok().and_then(|k| k.version),
         })

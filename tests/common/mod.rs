@@ -167,3 +167,4 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+pub mod daemon;

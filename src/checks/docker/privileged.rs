@@ -10,11 +10,15 @@ gives the daemon's pid and /proc/PID/status its capability bounding set. Docker 
 for every capability the kernel knows, so a daemon that lacks one (e.g. dockerd started in a container \
 or by a unit with CapabilityBoundingSet) fails every --privileged container with \"unable to apply caps: \
 operation not permitted\" (verified on Docker 20.10.24 whose dockerd lacks CAP_SYS_RESOURCE; \
---cap-drop does not help). Docker >= 23 (moby PR #42933) and Podman grant only what they have.",
+--cap-drop does not help). Docker >= 23 (moby PR #42933) and Podman grant only what they have. \
+Where systemd's docker.socket listens and hands the socket to `dockerd -H fd://` (Debian, Ubuntu, \
+Fedora), SO_PEERCRED names the listener (PID 1): the daemon is then the dockerd or podman process \
+holding the same socket inode (/proc/net/unix, /proc/PID/fd), cross-checked with its pidfile.",
     sources: &[
         "moby#42906, moby PR #42933 (oci/caps: limit available capabilities to current environment)",
         "containers/common#481 (Podman: --privileged uses the bounding set)",
         "experiment on the development VM, recorded in docs/notes/docker.md",
+        "tests/docker_variants.rs: a socket-activated dockerd 20.10.24 (the listener is the test process, as PID 1 is under docker.socket)",
     ],
     run,
 };
@@ -33,6 +37,14 @@ fn run(f: &Facts) -> Outcome {
             p.comm.as_deref().unwrap_or("?"),
             p.bounding_set.as_deref().unwrap_or("?")
         ));
+        if let Some(l) = &p.socket_listener {
+            ev.push(format!(
+                "the socket's listener (SO_PEERCRED): pid {}, comm {} (socket activation)",
+                l.pid.map_or("?".into(), |p| p.to_string()),
+                l.comm.as_deref().unwrap_or("?")
+            ));
+        }
+        ev.extend(p.found_by.iter().cloned());
         if !p.missing_caps.is_empty() {
             ev.push(format!(
                 "missing from its bounding set: {}",

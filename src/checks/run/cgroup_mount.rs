@@ -135,6 +135,17 @@ fn no_bind_v2(s: &EffectiveRun) -> Outcome {
 }
 
 fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
+    if s.userns_remap {
+        return Outcome::fail(format!(
+            "userns-remap on {}: the container's root is not the host's root, so systemd cannot create its cgroups in the host's v1 hierarchies",
+            s.mode.describe()
+        ))
+        .evidence("systemd 252 and 257, userns-remap: default, Docker 20.10.24, hybrid host (development VM, tests/truth_matrix.rs daemon variant): Failed to create /docker/<id>/init.scope control group: Permission denied")
+        .fix(
+            "Add --userns=host (this container only runs without the remapping), with the v1 recipe's bind.",
+            &[],
+        );
+    }
     let whole = binds.iter().rev().find(|m| m.is_whole_cgroupfs());
     let Some(bind) = whole else {
         return Outcome::fail(format!(
@@ -142,7 +153,7 @@ fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
             s.mode.describe(),
             if s.privileged { "" } else { ", read-only" }
         ))
-        .evidence("systemd 252, hybrid host, Docker 20.10 (seen here): Failed to create /docker/<id>/init.scope control group: No such file or directory")
+        .evidence("systemd 252 (Docker 20.10.24, hybrid host, development VM): Failed to create /docker/<id>/init.scope control group: No such file or directory")
         .fix(
             "Add the v1 recipe's bind: -v /sys/fs/cgroup:/sys/fs/cgroup:ro (only the top tmpfs is read-only, the hierarchies below stay writable).",
             &[],
@@ -215,12 +226,12 @@ fn host_side_effects(s: &EffectiveRun, binds: &[&Mount], o: Outcome) -> Outcome 
     if sys_admin {
         effects.push("systemd (it has CAP_SYS_ADMIN here) remounts that tmpfs read-only with size=4m,nr_inodes=1k, which changes the host's own /sys/fs/cgroup");
         o = o
-            .evidence("seen here: the tmpfs bound as /sys/fs/cgroup went from `rw,mode=755` to `ro,size=4096k,nr_inodes=1024,mode=755` (host side) after systemd 252 booted with --cap-add SYS_ADMIN and the :ro bind, and with the :rw bind")
+            .evidence("on the development VM (Docker 20.10.24, hybrid host): the tmpfs bound as /sys/fs/cgroup went from `rw,mode=755` to `ro,size=4096k,nr_inodes=1024,mode=755` (host side) after systemd 252 booted with --cap-add SYS_ADMIN and the :ro bind, and with the :rw bind")
             .evidence("hosts whose own systemd mounted /sys/fs/cgroup already have it that way; hosts whose PID 1 is not systemd (this VM: process_api) do not");
     }
     if !bind.read_only {
         effects.push("with the :rw bind systemd also creates its controller directories and links in the host's /sys/fs/cgroup");
-        o = o.evidence("seen here (systemd 252, --cgroupns=host, :rw bind): cpu,cpuacct, hugetlb, net_cls,net_prio, perf_event and the links net_cls, net_prio appeared in the host's /sys/fs/cgroup");
+        o = o.evidence("systemd 252, --cgroupns=host, :rw bind (Docker 20.10.24, hybrid host, development VM): cpu,cpuacct, hugetlb, net_cls,net_prio, perf_event and the links net_cls, net_prio appeared in the host's /sys/fs/cgroup");
     }
     if effects.is_empty() {
         return o;

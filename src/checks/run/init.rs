@@ -8,7 +8,9 @@ pub(crate) static CHECK: Check = Check {
     title: "systemd is PID 1",
     explain: "systemd only runs as the system manager when it is PID 1. --init (compose `init: true`) \
 makes docker-init (tini) PID 1 and systemd refuses (\"Trying to run as user instance, but the system \
-has not been booted with systemd.\"). A command or --entrypoint that is not an init (e.g. `sleep \
+has not been booted with systemd.\"). So does a daemon-wide `init: true` (daemon.json, or dockerd --init), \
+which /info does not show: where the daemon is local its command line and config file are read, and \
+only --init=false on the line (compose `init: false`) undoes it. A command or --entrypoint that is not an init (e.g. `sleep \
 infinity`, Molecule's injected command) leaves systemd out entirely.",
     sources: &[
         "krallin/tini#175, #102",
@@ -23,10 +25,23 @@ fn run(facts: &Facts) -> Outcome {
         Ok(s) => s,
         Err(o) => return o,
     };
-    if s.spec.init {
+    if s.init && s.spec.init {
         return Outcome::fail("--init makes docker-init (tini) PID 1: systemd refuses to run as the system manager")
-            .evidence("systemd 252 as /sbin/init under tini (seen here): Couldn't find an alternative telinit implementation to spawn.")
+            .evidence("systemd 252 as /sbin/init under tini (Docker 20.10.24, hybrid host, development VM): Couldn't find an alternative telinit implementation to spawn.")
             .fix("Remove --init (and `init: true` in compose).", &[]);
+    }
+    if s.init {
+        let from = s
+            .ctx
+            .daemon_init_from
+            .clone()
+            .unwrap_or_else(|| "its configuration".into());
+        return Outcome::fail(format!(
+            "{} (from {from}) makes docker-init (tini) PID 1 of every container that does not say --init=false: systemd refuses to run as the system manager",
+            s.init_from
+        ))
+        .evidence("systemd 252 as /sbin/init under tini (Docker 20.10.24, hybrid host, development VM): Couldn't find an alternative telinit implementation to spawn.")
+        .fix("Add --init=false to the run line (compose: `init: false`).", &[]);
     }
     match pid1(s.spec) {
         Some(cmd) if !is_init(cmd) => Outcome::warn(format!(
@@ -63,5 +78,40 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(run(&with_line(unified_host(), line)).status, want, "{line}");
         }
+    }
+
+    #[test]
+    fn a_daemon_wide_init_needs_init_false_on_the_line() {
+        use crate::checks::run::testing::{ctx, with_line_ctx};
+        let daemon_init = || ctx(|c| c.daemon_init = Some(true));
+        let mut f = unified_host();
+        with_line_ctx(&mut f, "docker run -d --privileged IMG", daemon_init());
+        let o = run(&f);
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.message.contains("/etc/docker/daemon.json"),
+            "{}",
+            o.message
+        );
+        assert!(o.remediation.unwrap().text.contains("--init=false"));
+        let mut f = unified_host();
+        with_line_ctx(
+            &mut f,
+            "docker run -d --privileged --init=false IMG",
+            daemon_init(),
+        );
+        assert_eq!(run(&f).status, Status::Pass);
+        // The corrected line says --init=false, and passes.
+        let mut f = unified_host();
+        with_line_ctx(
+            &mut f,
+            "docker run -d --privileged --init IMG",
+            daemon_init(),
+        );
+        let r = crate::recipe::recipe(&f).expect("a recipe");
+        assert!(r.argv.contains(&"--init=false".to_owned()), "{:?}", r.argv);
+        let mut again = unified_host();
+        with_line_ctx(&mut again, &r.argv.join(" "), daemon_init());
+        assert_eq!(run(&again).status, Status::Pass);
     }
 }

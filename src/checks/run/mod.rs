@@ -55,7 +55,8 @@ pub(crate) mod testing {
             || c.userns_remap.is_some()
             || c.apparmor.is_some()
             || c.selinux.is_some()
-            || c.default_cgroupns_private.is_some();
+            || c.default_cgroupns_private.is_some()
+            || c.daemon_init.is_some();
         if daemon_known {
             let host_unified = facts
                 .host
@@ -73,6 +74,15 @@ pub(crate) mod testing {
             d.security.cgroupns_private = c
                 .default_cgroupns_private
                 .unwrap_or(c.daemon_cgroup_version == Some(2) || host_unified);
+            d.config = c
+                .daemon_init
+                .map(|init| crate::facts::docker::DaemonConfig {
+                    file: "/etc/docker/daemon.json".into(),
+                    file_from: "the default (no --config-file)".into(),
+                    init: Some(init),
+                    init_from: Some("/etc/docker/daemon.json".into()),
+                    ..Default::default()
+                });
             facts.docker = Some(d);
         }
         if c.image_systemd_major.is_some()

@@ -24,6 +24,13 @@ fn run(facts: &Facts) -> Outcome {
         Err(o) => return o,
     };
     let spec = s.spec;
+    if spec.privileged && s.userns_remap {
+        return Outcome::fail(
+            "--privileged under userns-remap: Docker refuses to create the container (\"privileged mode is incompatible with user namespaces\")",
+        )
+        .evidence("Docker 20.10.24 with userns-remap: default (tests/truth_matrix.rs daemon variant): privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode")
+        .fix("Add --userns=host, or drop --privileged.", &[]);
+    }
     if spec.privileged {
         return match s.ctx.privileged_possible {
             Some(false) => Outcome::fail(

@@ -50,7 +50,14 @@ fn run(facts: &Facts) -> Outcome {
     let cmds: Vec<String> = missing.iter().map(|p| format!("--tmpfs {p}")).collect();
     let fix = format!("Add {} to the run line.", cmds.join(" "));
     if missing.contains(&"/run") {
-        return Outcome::fail("no tmpfs on /run and systemd cannot mount one (no CAP_SYS_ADMIN, or AppArmor denies mount): boot stops")
+        let why = if s.spec.privileged {
+            "--privileged is refused by this daemon (see docker.privileged), and without it"
+        } else {
+            "without CAP_SYS_ADMIN (or under an AppArmor profile that denies mount)"
+        };
+        return Outcome::fail(format!(
+            "no tmpfs on /run and {why} systemd cannot mount one: boot stops"
+        ))
         .evidence("systemd: Failed to mount tmpfs at /run: Operation not permitted")
         .evidence("systemd: [!!!!!!] Failed to mount API filesystems.")
         .evidence(format!("not pre-mounted: {list}"))
@@ -61,7 +68,7 @@ fn run(facts: &Facts) -> Outcome {
             Some(v) if v <= 252 => Outcome::fail(format!(
                 "no tmpfs on /run/lock: unprivileged systemd {v} (<= 252) mounts one itself, fails, and stops booting"
             ))
-            .evidence("systemd 252 (seen here): Failed to mount tmpfs at /run/lock: Operation not permitted")
+            .evidence("systemd 252 (Docker 20.10.24, hybrid host, development VM): Failed to mount tmpfs at /run/lock: Operation not permitted")
             .evidence("systemd: [!!!!!!] Failed to mount API filesystems.")
             .fix_owned(fix, vec![]),
             // Not a pass: tests/truth_matrix.rs saw systemd 257 boot `degraded`
@@ -69,7 +76,7 @@ fn run(facts: &Facts) -> Outcome {
             Some(v) => Outcome::warn(format!(
                 "no tmpfs on /run/lock: systemd {v} (> 252) boots without it, but its run-lock.mount fails and the system is degraded"
             ))
-            .evidence("seen here: systemd 257 with --tmpfs /run --tmpfs /tmp: `systemctl --failed` lists run-lock.mount, is-system-running says degraded")
+            .evidence("systemd 257 (Docker 20.10.24, hybrid host, development VM) with --tmpfs /run --tmpfs /tmp: `systemctl --failed` lists run-lock.mount, is-system-running says degraded")
             .fix_owned(fix, vec![]),
             // Judged as failing while the version is unknown: tests/truth_matrix.rs
             // saw this line (/run, /tmp, no /run/lock) stop systemd 247 and 252
@@ -78,7 +85,7 @@ fn run(facts: &Facts) -> Outcome {
             None => Outcome::fail(
                 "no tmpfs on /run/lock: unprivileged systemd <= 252 stops booting without it (the image's systemd version is not known here; > 252 does not need it)",
             )
-            .evidence("seen here: systemd 247 and 252 stop with `Failed to mount tmpfs at /run/lock: Operation not permitted`; 257 boots either way")
+            .evidence("systemd 247 and 252 (Docker 20.10.24, hybrid host, development VM) stop with `Failed to mount tmpfs at /run/lock: Operation not permitted`; 257 boots either way")
             .fix_owned(fix, vec![]),
         };
     }

@@ -124,6 +124,7 @@ pub(crate) fn facts(v: VersionJson, i: InfoJson, ctx: Context) -> DockerFacts {
         daemon_process: ctx.daemon_process,
         privileged_possible,
         privileged_reason,
+        config: None,
     }
 }
 
@@ -168,8 +169,7 @@ pub(crate) fn engine(components: &[Component], platform: Option<&str>, os: Optio
     }
 }
 
-/// Process names that serve the Engine API themselves (not a proxy in front).
-const DAEMON_COMMS: &[&str] = &["dockerd", "podman"];
+use super::activation::DAEMON_COMMS;
 
 /// Can a `--privileged` container start? Docker up to 20.10 asks runc for every
 /// capability the kernel knows, so a daemon whose bounding set lacks one fails
@@ -253,6 +253,8 @@ mod tests {
             bounding_set: Some("000001fffeffffff".into()),
             missing_caps: missing.iter().map(|s| (*s).to_owned()).collect(),
             error: None,
+            socket_listener: None,
+            found_by: vec![],
         }
     }
 

@@ -2,9 +2,11 @@
 //! `/_ping`, then `/version` and `/info` concurrently, all within one deadline;
 //! where the socket is local, read the serving process's capability bounding set.
 
+pub(crate) mod activation;
 pub(crate) mod archive;
 pub mod client;
 pub(crate) mod container;
+pub(crate) mod daemon_config;
 pub mod endpoint;
 pub(crate) mod engine;
 pub mod image;
@@ -15,7 +17,9 @@ use std::time::Duration;
 
 use hyper::Method;
 
-use crate::facts::docker::{DaemonProcess, DockerError, DockerFacts, DockerProbe, ProbeOutcome};
+use crate::facts::docker::{
+    DaemonProcess, DockerError, DockerFacts, DockerProbe, ProbeOutcome, SocketListener,
+};
 use crate::probe::host::process::{bounding_set, last_cap, missing_caps};
 use crate::probe::root::HostRoot;
 use client::{Client, ClientError, Endpoint, ErrorKind};
@@ -129,8 +133,19 @@ async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError
     let version: engine::VersionJson = version?.success("GET /version")?.json("GET /version")?;
     let info: engine::InfoJson = info?.success("GET /info")?.json("GET /info")?;
     let local = c.endpoint().is_unix();
-    let daemon_process = ping.peer.map(|p| read_process(p.pid, p.uid));
-    Ok(engine::facts(
+    let daemon_process = ping.peer.map(|p| {
+        let listener = read_process(p.pid, p.uid);
+        match c.endpoint() {
+            Endpoint::Unix(path) => behind_listener(listener, path),
+            _ => listener,
+        }
+    });
+    let config = daemon_process
+        .as_ref()
+        .filter(|p| p.comm.as_deref() == Some("dockerd") && p.error.is_none())
+        .and_then(|p| p.pid)
+        .map(daemon_config::read);
+    let mut facts = engine::facts(
         version,
         info,
         engine::Context {
@@ -139,7 +154,46 @@ async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError
             negotiated_api_version: c.api_version().map(str::to_owned),
             daemon_process,
         },
-    ))
+    );
+    facts.config = config;
+    Ok(facts)
+}
+
+/// Where the socket's listener is not a daemon (socket activation), the
+/// daemon that holds the same socket, judged instead; the listener stays named.
+fn behind_listener(listener: DaemonProcess, socket: &Path) -> DaemonProcess {
+    let is_daemon = listener
+        .comm
+        .as_deref()
+        .is_some_and(|c| activation::DAEMON_COMMS.contains(&c));
+    if is_daemon || listener.pid.is_none() {
+        return listener;
+    }
+    let named = SocketListener {
+        pid: listener.pid,
+        comm: listener.comm.clone(),
+    };
+    match activation::daemon_behind(socket) {
+        Ok(found) => {
+            let uid = HostRoot::live()
+                .read_text(&format!("/proc/{}/status", found.pid))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("Uid:"))
+                        .and_then(|u| u.split_whitespace().next().and_then(|u| u.parse().ok()))
+                })
+                .unwrap_or(listener.uid);
+            let mut p = read_process(Some(found.pid), uid);
+            p.socket_listener = Some(named);
+            p.found_by = found.evidence;
+            p
+        }
+        Err(e) => DaemonProcess {
+            found_by: vec![format!("no daemon found behind the listener: {e}")],
+            ..listener
+        },
+    }
 }
 
 /// The pid is in this process's pid namespace, so it is read in the live /proc.
@@ -151,6 +205,8 @@ fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
         bounding_set: None,
         missing_caps: vec![],
         error: None,
+        socket_listener: None,
+        found_by: vec![],
     };
     let Some(pid) = pid else {
         p.error = Some("the daemon is in another pid namespace (SO_PEERCRED gave no pid)".into());
