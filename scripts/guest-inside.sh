@@ -25,6 +25,8 @@ timeout 60 $D --color never lint -- docker run -d --tmpfs /tmp --tmpfs /run --pr
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 for i in $(seq 20); do echo "doctor $(t $D --json) info $(t docker info) version $(t docker version) nodocker $(t $D --json --no-docker)"; done > $out/timing.txt
 # The truth matrix, as tests/truth_matrix.rs runs it here (boot bound raised for emulation).
-CI=true SDCTR_BOOT_BOUND=${BOOT_BOUND:-120} CARGO_TARGET_DIR=$out timeout 4000 /lab/truth_matrix --nocapture > $out/truth-matrix.log 2>&1
+images=$(cat /lab/matrix-images 2>/dev/null || true)
+CI=true SDCTR_BOOT_BOUND=${BOOT_BOUND:-120} SDCTR_MATRIX_IMAGES=$images CARGO_TARGET_DIR=$out \
+  timeout 4000 /lab/truth_matrix doctor_predicts_every_cell --nocapture > $out/truth-matrix.log 2>&1
 echo "truth matrix exit $?" >> $out/truth-matrix.log
 docker ps -a > $out/docker-ps-after.txt 2>&1

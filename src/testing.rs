@@ -157,6 +157,8 @@ pub(crate) fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
                 error: None,
                 socket_listener: None,
                 found_by: vec![],
+                nofile_hard: None,
+                nproc_hard: None,
             }),
         },
     )

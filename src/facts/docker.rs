@@ -175,6 +175,11 @@ pub struct DaemonProcess {
     /// How the daemon was found behind that listener.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub found_by: Vec<String>,
+    /// Hard limits from /proc/PID/limits (`None`: unlimited or unread).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nofile_hard: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nproc_hard: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

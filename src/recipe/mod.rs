@@ -14,7 +14,9 @@ use crate::facts::run::RunSpec;
 use crate::facts::Facts;
 use crate::runline::effective::EffectiveRun;
 use crate::runline::parse::{self, decode_mount};
-use crate::runline::systemd::{engine_major, is_root, is_rtmin3, premounted, TMPFS_PATHS};
+use crate::runline::systemd::{
+    engine_major, is_root, is_rtmin3, premounted, LOW_ULIMITS, TMPFS_PATHS,
+};
 use edits::OptionEdits;
 
 /// A corrected run line: its words, and the settings they parse to.
@@ -97,6 +99,15 @@ fn correct(facts: &Facts, findings: &[Finding]) -> Option<RunSpec> {
         e.drop(|a| a.name == "cgroupns");
     }
 
+    if s.rlimit_refused.is_some() {
+        for u in LOW_ULIMITS {
+            let kind = u.split('=').next().unwrap_or(u);
+            e.drop(|a| {
+                a.name == "ulimit" && a.value.as_deref().is_some_and(|v| v.starts_with(kind))
+            });
+            e.add(&["--ulimit", u], "ulimit", Some(u));
+        }
+    }
     let cgroup_fails = findings
         .iter()
         .any(|f| f.id == "run.cgroup-mount" && f.status == Status::Fail);

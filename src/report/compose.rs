@@ -173,6 +173,11 @@ pub(crate) fn service(spec: &RunSpec) -> String {
             push_list(&mut keys, "volumes", yaml_str(&v));
         } else if name == "mount" {
             volume_long(&mut keys, &v);
+        } else if let Some(lines) = ulimit_block(&v) {
+            match keys.iter_mut().find(|(k, _)| *k == "ulimits") {
+                Some((_, ComposeValue::Block(b))) => b.extend(lines),
+                _ => keys.push(("ulimits", ComposeValue::Block(lines))),
+            }
         } else if name == "cap-add" || name == "cap-drop" {
             for c in v.split(',').filter(|c| !c.is_empty()) {
                 push_list(&mut keys, list_key(name).unwrap_or("cap_add"), yaml_str(c));
@@ -219,6 +224,18 @@ pub(crate) fn service(spec: &RunSpec) -> String {
         out.push_str(&format!("    # no compose key for `{n}`: add it by hand\n"));
     }
     out
+}
+
+/// `--ulimit NAME=SOFT[:HARD]` as compose's `ulimits:` map entry.
+fn ulimit_block(v: &str) -> Option<Vec<String>> {
+    let (name, limits) = v.split_once('=')?;
+    let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
+    let num = |x: &str| x.parse::<i64>().ok();
+    Some(vec![
+        format!("{name}:"),
+        format!("  soft: {}", num(soft)?),
+        format!("  hard: {}", num(hard)?),
+    ])
 }
 
 /// `--mount` as a long-syntax entry under `volumes:` (mixed with short ones).

@@ -27,6 +27,11 @@ pub(crate) struct RunContext {
     pub(crate) daemon_init: Option<bool>,
     /// Where `daemon_init` was read (a file, or the daemon's command line).
     pub(crate) daemon_init_from: Option<String>,
+    /// The engine is Podman.
+    pub(crate) podman: Option<bool>,
+    /// Podman's own RLIMIT_NOFILE hard limit, where it lacks CAP_SYS_RESOURCE
+    /// (so it cannot give a container more).
+    pub(crate) daemon_nofile_ceiling: Option<u64>,
     /// Major version of the image's systemd.
     pub(crate) image_systemd_major: Option<u32>,
     /// The image's `STOPSIGNAL` (`Config.StopSignal`), `None` when unknown or unset.
@@ -61,6 +66,12 @@ impl RunContext {
         self.selinux = Some(d.security.selinux);
         self.default_cgroupns_private = Some(d.security.cgroupns_private);
         self.daemon_init = d.config.as_ref().and_then(|c| c.init);
+        self.podman = Some(d.engine == crate::facts::docker::Engine::Podman);
+        self.daemon_nofile_ceiling = d
+            .daemon_process
+            .as_ref()
+            .filter(|p| p.missing_caps.iter().any(|c| c == "CAP_SYS_RESOURCE"))
+            .and_then(|p| p.nofile_hard);
         self.daemon_init_from = d.config.as_ref().and_then(|c| c.init_from.clone());
     }
 

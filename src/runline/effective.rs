@@ -3,7 +3,7 @@
 //! decided once for every run check and for the corrector.
 
 use super::context::RunContext;
-use super::systemd::{is_init, pid1};
+use super::systemd::{is_init, pid1, PODMAN_NOFILE};
 use crate::facts::host::CgroupMode;
 use crate::facts::run::{Client, RunSpec};
 use crate::facts::Facts;
@@ -28,6 +28,9 @@ pub(crate) struct EffectiveRun<'a> {
     /// without `--init=false` on the line.
     pub(crate) init: bool,
     pub(crate) init_from: &'static str,
+    /// Podman would give the container RLIMIT_NOFILE above what it can
+    /// grant (its own hard limit, without CAP_SYS_RESOURCE): runc refuses.
+    pub(crate) rlimit_refused: Option<u64>,
     /// systemd can mount tmpfs on /run itself (CAP_SYS_ADMIN and no LSM in the way).
     pub(crate) can_mount: bool,
     pub(crate) kernel: Option<[u32; 3]>,
@@ -96,6 +99,15 @@ impl<'a> EffectiveRun<'a> {
             None if ctx.daemon_init == Some(true) => (true, "the daemon's `init: true`"),
             None => (false, "no --init"),
         };
+        let sets_nofile = spec.options.iter().any(|a| {
+            a.name == "ulimit" && a.value.as_deref().is_some_and(|v| v.starts_with("nofile="))
+        });
+        let rlimit_refused = match ctx.daemon_nofile_ceiling {
+            Some(max) if ctx.podman == Some(true) && max < PODMAN_NOFILE && !sets_nofile => {
+                Some(max)
+            }
+            _ => None,
+        };
         let apparmor_confines =
             ctx.apparmor != Some(false) && spec.security("apparmor") != Some("unconfined");
         let can_mount = privileged
@@ -117,6 +129,7 @@ impl<'a> EffectiveRun<'a> {
             sysbox,
             init,
             init_from,
+            rlimit_refused,
             can_mount,
             kernel: facts.host.kernel.ok().and_then(|k| k.version),
         })

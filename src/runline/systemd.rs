@@ -14,6 +14,15 @@ pub(crate) const INIT_COMMANDS: &[&str] = &[
     "/usr/lib/systemd/systemd",
 ];
 
+/// RLIMIT_NOFILE that rootful Podman gives a container unless `--ulimit
+/// nofile=` says otherwise (podman `define.RLimitDefaultValue`; its inspect
+/// shows it: `{"Name":"RLIMIT_NOFILE","Soft":1048576,"Hard":1048576}`).
+pub(crate) const PODMAN_NOFILE: u64 = 1_048_576;
+
+/// The limits that start systemd on rootful Podman 4.3 whose own process
+/// cannot raise them (the development VM: Podman 4.3.1 lacking CAP_SYS_RESOURCE).
+pub(crate) const LOW_ULIMITS: [&str; 2] = ["nofile=1024:1024", "nproc=4096:4096"];
+
 /// Where unprivileged systemd needs a tmpfs it cannot mount itself.
 pub(crate) const TMPFS_PATHS: [&str; 3] = ["/run", "/run/lock", "/tmp"];
 

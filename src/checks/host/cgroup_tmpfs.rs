@@ -130,7 +130,7 @@ fn judge(t: &CgroupTmpfs, init: Option<(bool, &str)>) -> Outcome {
         said.join("; ")
     ))
     .fix_owned(
-        "Put it back (no container may be using the host's /sys/fs/cgroup then; a reboot does the same), and keep CAP_SYS_ADMIN and writable binds of the host's tree away from systemd containers on v1 hosts (see run.cgroup-mount).",
+        "Put it back (no container may be using the host's /sys/fs/cgroup then; a reboot does the same; where rmdir finds a directory not empty, something took it for a hierarchy and wrote into it — Podman 4.3 with cgroupfs leaves libpod_parent/conmon/tasks there — and rm -r removes it), and keep CAP_SYS_ADMIN and writable binds of the host's tree away from systemd containers on v1 hosts (see run.cgroup-mount).",
         commands,
     )
 }

@@ -147,6 +147,13 @@ fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
         );
     }
     let whole = binds.iter().rev().find(|m| m.is_whole_cgroupfs());
+    if whole.is_none() && s.podman_systemd {
+        return Outcome::pass(format!(
+            "podman's systemd mode gives systemd a writable cgroup tree on {} (no bind needed)",
+            s.mode.describe()
+        ))
+        .evidence("Podman 4.3.1, hybrid host (development VM): `podman run -d --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 IMAGE` boots systemd 252 to running");
+    }
     let Some(bind) = whole else {
         return Outcome::fail(format!(
             "{} without a bind of /sys/fs/cgroup: Docker mounts only the container's own cgroups{}, which do not match the paths in /proc/self/cgroup",

@@ -1,6 +1,7 @@
 use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
+use crate::runline::systemd::LOW_ULIMITS;
 
 pub(crate) static CHECK: Check = Check {
     id: "run.privileges",
@@ -24,6 +25,19 @@ fn run(facts: &Facts) -> Outcome {
         Err(o) => return o,
     };
     let spec = s.spec;
+    if let Some(max) = s.rlimit_refused {
+        return Outcome::fail(format!(
+            "Podman gives every container RLIMIT_NOFILE 1048576 unless --ulimit nofile= says otherwise; podman's own hard limit is {max} and it lacks CAP_SYS_RESOURCE, so runc cannot raise it and the container does not start"
+        ))
+        .evidence("Podman 4.3.1 on the development VM (rootful, runc, podman without CAP_SYS_RESOURCE): error setting rlimits for ready process: error setting rlimit type 7: operation not permitted")
+        .fix_owned(
+            "Give the container limits podman can grant (or set default_ulimits in containers.conf).",
+            vec![format!(
+                "podman run {} ...",
+                LOW_ULIMITS.iter().map(|u| format!("--ulimit {u}")).collect::<Vec<_>>().join(" ")
+            )],
+        );
+    }
     if spec.privileged && s.userns_remap {
         return Outcome::fail(
             "--privileged under userns-remap: Docker refuses to create the container (\"privileged mode is incompatible with user namespaces\")",
@@ -107,5 +121,39 @@ mod tests {
         }
         assert_eq!(run(&unified_host()).status, Status::Skip);
         let _ = with_line;
+    }
+
+    #[test]
+    fn podman_that_cannot_raise_nofile_needs_ulimits() {
+        // Podman 4.3.1 on the development VM: podman's own nofile hard limit
+        // 20000, no CAP_SYS_RESOURCE.
+        let mut d = crate::testing::fixture_docker("podman-4.3-devvm");
+        let p = d.daemon_process.as_mut().unwrap();
+        p.comm = Some("podman".into());
+        p.missing_caps = vec!["CAP_SYS_RESOURCE".into()];
+        p.nofile_hard = Some(20000);
+        let with = |line: &str, d: &crate::facts::DockerFacts| {
+            let mut f = crate::testing::hybrid_host();
+            f.docker = Some(d.clone());
+            f.run = Some(crate::runline::from_line(&[line.to_owned()]).unwrap());
+            f
+        };
+        let o = run(&with("podman run -d IMG", &d));
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(o.message.contains("20000"), "{}", o.message);
+        let ok = with(
+            "podman run -d --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 IMG",
+            &d,
+        );
+        assert_eq!(run(&ok).status, Status::Pass);
+        let r = crate::recipe::recipe(&with("podman run -d IMG", &d)).expect("a recipe");
+        assert_eq!(
+            r.argv.join(" "),
+            "podman run -d --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 IMG"
+        );
+        // A podman that may raise it (or a limit that is high enough) is no problem.
+        let mut high = d.clone();
+        high.daemon_process.as_mut().unwrap().nofile_hard = Some(1_048_576);
+        assert_eq!(run(&with("podman run -d IMG", &high)).status, Status::Pass);
     }
 }

@@ -255,6 +255,8 @@ mod tests {
             error: None,
             socket_listener: None,
             found_by: vec![],
+            nofile_hard: None,
+            nproc_hard: None,
         }
     }
 

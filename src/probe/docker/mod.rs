@@ -207,6 +207,8 @@ fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
         error: None,
         socket_listener: None,
         found_by: vec![],
+        nofile_hard: None,
+        nproc_hard: None,
     };
     let Some(pid) = pid else {
         p.error = Some("the daemon is in another pid namespace (SO_PEERCRED gave no pid)".into());
@@ -217,6 +219,10 @@ fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
         .read_text(&format!("/proc/{pid}/comm"))
         .ok()
         .map(|c| c.trim().to_owned());
+    if let Ok(limits) = live.read_text(&format!("/proc/{pid}/limits")) {
+        p.nofile_hard = hard_limit(&limits, "Max open files");
+        p.nproc_hard = hard_limit(&limits, "Max processes");
+    }
     match bounding_set(&live, &format!("/proc/{pid}/status")) {
         Ok(set) => {
             p.bounding_set = Some(format!("{set:016x}"));
@@ -225,6 +231,12 @@ fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
         Err(e) => p.error = Some(e),
     }
     p
+}
+
+/// The hard limit on a `/proc/PID/limits` line (`Max open files  1024  4096  files`).
+fn hard_limit(limits: &str, name: &str) -> Option<u64> {
+    let rest = limits.lines().find_map(|l| l.strip_prefix(name))?;
+    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn find_in_path(name: &str) -> Option<String> {
