@@ -23,7 +23,7 @@ timeout 60 $D --color never lint -- docker run -d --tmpfs /tmp --tmpfs /run -v /
 timeout 60 $D --color never lint -- docker run -d --tmpfs /tmp --tmpfs /run --privileged sdctr-test/bookworm-systemd > $out/lint-v2-recipe.txt 2>&1
 # Timing: 20 runs each, wall clock in ms.
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
-for i in $(seq 20); do echo "doctor $(t $D --json) info $(t docker info) version $(t docker version) nodocker $(t $D --json --no-docker)"; done > $out/timing.txt
+for i in $(seq 20); do echo "doctor $(t $D --json) info $(t docker info) version $(t docker version) nodocker $(t $D --json --no-docker) debug $(t /lab/sdctr-doctor-debug --json)"; done > $out/timing.txt
 # The truth matrix, as tests/truth_matrix.rs runs it here (boot bound raised for emulation).
 images=$(cat /lab/matrix-images 2>/dev/null || true)
 CI=true SDCTR_BOOT_BOUND=${BOOT_BOUND:-120} SDCTR_MATRIX_IMAGES=$images CARGO_TARGET_DIR=$out \

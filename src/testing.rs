@@ -149,16 +149,9 @@ pub(crate) fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
             local: true,
             negotiated_api_version: None,
             daemon_process: Some(DaemonProcess {
-                pid: Some(1420),
-                uid: 0,
                 comm: Some("dockerd".into()),
                 bounding_set: Some("000001ffffffffff".into()),
-                missing_caps: vec![],
-                error: None,
-                socket_listener: None,
-                found_by: vec![],
-                nofile_hard: None,
-                nproc_hard: None,
+                ..DaemonProcess::new(Some(1420), 0)
             }),
         },
     )

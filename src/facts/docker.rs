@@ -182,6 +182,24 @@ pub struct DaemonProcess {
     pub nproc_hard: Option<u64>,
 }
 
+impl DaemonProcess {
+    /// A process known by pid and uid only; the rest is read afterwards.
+    pub fn new(pid: Option<i32>, uid: u32) -> DaemonProcess {
+        DaemonProcess {
+            pid,
+            uid,
+            comm: None,
+            bounding_set: None,
+            missing_caps: vec![],
+            error: None,
+            socket_listener: None,
+            found_by: vec![],
+            nofile_hard: None,
+            nproc_hard: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SocketListener {
     pub pid: Option<i32>,

@@ -247,16 +247,10 @@ mod tests {
 
     fn proc_missing(missing: &[&str]) -> DaemonProcess {
         DaemonProcess {
-            pid: Some(1420),
-            uid: 0,
             comm: Some("dockerd".into()),
             bounding_set: Some("000001fffeffffff".into()),
             missing_caps: missing.iter().map(|s| (*s).to_owned()).collect(),
-            error: None,
-            socket_listener: None,
-            found_by: vec![],
-            nofile_hard: None,
-            nproc_hard: None,
+            ..DaemonProcess::new(Some(1420), 0)
         }
     }
 

@@ -198,18 +198,7 @@ fn behind_listener(listener: DaemonProcess, socket: &Path) -> DaemonProcess {
 
 /// The pid is in this process's pid namespace, so it is read in the live /proc.
 fn read_process(pid: Option<i32>, uid: u32) -> DaemonProcess {
-    let mut p = DaemonProcess {
-        pid,
-        uid,
-        comm: None,
-        bounding_set: None,
-        missing_caps: vec![],
-        error: None,
-        socket_listener: None,
-        found_by: vec![],
-        nofile_hard: None,
-        nproc_hard: None,
-    };
+    let mut p = DaemonProcess::new(pid, uid);
     let Some(pid) = pid else {
         p.error = Some("the daemon is in another pid namespace (SO_PEERCRED gave no pid)".into());
         return p;
