@@ -317,18 +317,21 @@ fn last_line(s: &str) -> String {
         .to_owned()
 }
 
-/// `container NAME --json`: does container.state say anything but pass?
+/// `container NAME --json`: does container.state say it did not boot? A
+/// container that never started warns (Podman keeps no error for a start that
+/// failed); a degraded one warns too but booted.
 fn container_says_failed(name: &str) -> Option<bool> {
     let out = doctor(&["container", name, "--json", "--only", "container"]);
     let doc: Value = serde_json::from_slice(&out.stdout).ok()?;
-    let st = doc["checks"]
+    let state = doc["checks"]
         .as_array()?
         .iter()
-        .find(|c| c["id"] == "container.state")?["status"]
-        .as_str()?
-        .to_owned();
-    // A container that never started (Podman keeps no error for it) warns: not fine either.
-    Some(st != "pass")
+        .find(|c| c["id"] == "container.state")?;
+    let st = state["status"].as_str()?;
+    let never_started = state["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("never started"));
+    Some(st == "fail" || (st == "warn" && never_started))
 }
 
 /// The host's /sys/fs/cgroup line and top-level entries (to see a container change them).
