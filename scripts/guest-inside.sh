@@ -15,7 +15,7 @@ timeout 60 $D --json > $out/default.json 2>$out/default.err
 timeout 60 $D capture $out/capture > /dev/null 2>&1
 for img in bookworm-systemd trixie-systemd bullseye-systemd bookworm-nosystemd; do
   for r in layers archive; do
-    timeout 120 $D --color never --only image --image sdctr-test/$img --image-reader $r > $out/image-$img-$r.txt 2>&1
+    timeout 120 $D --color never --timeout 60 --only image --image sdctr-test/$img --image-reader $r > $out/image-$img-$r.txt 2>&1
     echo "exit $?" >> $out/image-$img-$r.txt
   done
 done
