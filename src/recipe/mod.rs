@@ -137,6 +137,10 @@ fn correct(facts: &Facts, findings: &[Finding]) -> Option<RunSpec> {
             }
         }
     }
+    if s.mode.is_v1() && s.host_systemd && !s.cgroupns_host {
+        // A private namespace with the host's tree fails where the host runs systemd.
+        want_host_ns = true;
+    }
     if want_host_ns && spec.cgroupns.as_deref() != Some("host") {
         e.drop(|a| a.name == "cgroupns");
         e.add(&["--cgroupns=host"], "cgroupns", Some("host"));
@@ -355,12 +359,9 @@ mod tests {
             r.argv.join(" "),
             "docker run -d --tmpfs /tmp --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host --tmpfs /run/lock --stop-signal SIGRTMIN+3 IMG"
         );
-        // The v2 recipe on a hybrid host gets the v1 bind.
-        let r = lint(hybrid_host(), v2, none()).unwrap();
-        assert_eq!(
-            r.argv.join(" "),
-            "docker run -d --tmpfs /tmp --tmpfs /run --privileged -v /sys/fs/cgroup:/sys/fs/cgroup:ro --stop-signal SIGRTMIN+3 IMG"
-        );
+        // The v2 recipe boots on a hybrid host where --privileged is granted
+        // (bookworm lab guest): nothing to correct.
+        assert!(lint(hybrid_host(), v2, none()).is_none());
         // Docker >= 25 on v1: the bind must stay writable below.
         let r = lint(
             hybrid_host(),

@@ -34,6 +34,8 @@ pub(crate) struct EffectiveRun<'a> {
     /// systemd can mount tmpfs on /run itself (CAP_SYS_ADMIN and no LSM in the way).
     pub(crate) can_mount: bool,
     pub(crate) kernel: Option<[u32; 3]>,
+    /// The host's PID 1 is systemd (its own cgroups sit at every v1 hierarchy's root).
+    pub(crate) host_systemd: bool,
 }
 
 /// Why there is no effective run to judge.
@@ -132,6 +134,7 @@ impl<'a> EffectiveRun<'a> {
             rlimit_refused,
             can_mount,
             kernel: facts.host.kernel.ok().and_then(|k| k.version),
+            host_systemd: facts.host.init.ok().is_some_and(|i| i.is_systemd),
         })
     }
 }

@@ -51,6 +51,14 @@ fn run(facts: &Facts) -> Outcome {
         .fix("Where the daemon can grant it, prefer --privileged with a private namespace and no /sys/fs/cgroup bind.", &[]);
     }
     if s.mode.is_v1() && !s.cgroupns_host {
+        if whole_bind && s.host_systemd {
+            return Outcome::fail(format!(
+                "{from} on {} with the host's /sys/fs/cgroup bound: the container's systemd sees / as its cgroup, where the host's systemd keeps its own init.scope, and stops",
+                s.mode.describe()
+            ))
+            .evidence("systemd 252 and 257, bookworm hybrid lab guest (host systemd 252, Docker 20.10.24): exited 255 (tests/truth_matrix.rs cell j); the same line boots where PID 1 is not systemd (development VM)")
+            .fix("Use --cgroupns=host on cgroup v1 hosts.", &[]);
+        }
         if whole_bind {
             return Outcome::warn(format!(
                 "{from} on {}: /proc/self/cgroup shows / while the bound tree is the host's, so systemd's cgroups land at the host's root",
@@ -93,8 +101,15 @@ mod tests {
                 "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
                 Status::Pass,
             ),
+            // The host's PID 1 is systemd here: its init.scope is in the way (bookworm lab guest).
             (
                 hybrid_host(),
+                "docker run --cgroupns=private -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+                Status::Fail,
+            ),
+            // Under another init it boots (the development VM, PID 1 process_api).
+            (
+                non_systemd_hybrid(),
                 "docker run --cgroupns=private -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
                 Status::Warn,
             ),
@@ -123,6 +138,23 @@ mod tests {
             "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
             ctx(|c| c.default_cgroupns_private = Some(true)),
         );
+        assert_eq!(run(&f).status, Status::Fail);
+        let mut f = non_systemd_hybrid();
+        with_line_ctx(
+            &mut f,
+            "docker run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+            ctx(|c| c.default_cgroupns_private = Some(true)),
+        );
         assert_eq!(run(&f).status, Status::Warn);
+    }
+
+    fn non_systemd_hybrid() -> crate::facts::Facts {
+        let mut f = hybrid_host();
+        f.host.init = Probed::Ok(crate::facts::host::InitFacts {
+            comm: "process_api".into(),
+            is_systemd: false,
+            systemd_version: None,
+        });
+        f
     }
 }
