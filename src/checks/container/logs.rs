@@ -82,7 +82,7 @@ mod tests {
     fn table() {
         let cases: &[(&[&str], bool, Status, &str)] = &[
             (
-                // bookworm (systemd 252), --tmpfs /tmp --tmpfs /run -v ...:ro, seen here.
+                // bookworm (systemd 252), --tmpfs /tmp --tmpfs /run -v ...:ro, on the hybrid development VM (Docker 20.10.24).
                 &[
                     "Failed to mount tmpfs at /run/lock: Operation not permitted",
                     "[!!!!!!] Failed to mount API filesystems.",

@@ -59,7 +59,7 @@ fn run(f: &Facts) -> Outcome {
         )),
         Some(false) => {
             // No --cap-add SYS_ADMIN: with the whole tree bound, systemd then
-            // remounts the host's /sys/fs/cgroup tmpfs read-only (seen here);
+            // remounts the host's /sys/fs/cgroup tmpfs read-only (Docker 20.10.24, hybrid development VM);
             // both lines boot in the truth matrix (tests/truth_matrix.rs).
             let alt = if d.cgroup_version_number() == Some(2) {
                 "docker run --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp IMAGE"

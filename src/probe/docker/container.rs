@@ -521,7 +521,7 @@ mod tests {
 
     #[test]
     fn lines_without_colours() {
-        // As systemd 252 prints it on a tty (seen here).
+        // As systemd 252 prints it on a tty (Docker 20.10.24, hybrid development VM).
         let log = "\u{1b}[0;1;31mFailed to mount tmpfs at /run/lock: Operation not permitted\u{1b}[0m\r\n[\u{1b}[0;1;31m!!!!!!\u{1b}[0m] Failed to mount API filesystems.\r\n\r\n";
         assert_eq!(
             tail_lines(log, 200),
