@@ -2,13 +2,15 @@
 //! input) → facts → findings → recipe. The CLI and the tests use it; it prints
 //! nothing.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Finding, Selection};
-use crate::facts::Facts;
+use crate::facts::image::Pid1Kind;
+use crate::facts::{Facts, Probed};
 use crate::probe::{self, root::HostRoot};
 use crate::recipe::{self, Recipe};
-use crate::runline;
+use crate::runline::{self, compose::ComposeFile, target::Target};
 
 /// What to judge besides the host and the daemon.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +21,14 @@ pub enum Input {
     RunLine(Vec<String>),
     /// `container NAME|ID`.
     Container(String),
+    /// `lint --compose FILE…`: the files in order (later ones override, as
+    /// `-f` does) and the services asked for (none: each that runs systemd).
+    Compose {
+        files: Vec<PathBuf>,
+        services: Vec<String>,
+    },
+    /// `lint --molecule FILE`: each platform of a molecule.yml.
+    Molecule(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -43,12 +53,32 @@ pub struct Diagnosis {
     /// For a run line or a container: the corrected line, `None` when none
     /// is needed or none can be made. Absent for a host-only run.
     pub recipe: Option<Option<Recipe>>,
+    /// `lint --compose` / `--molecule`: one judgement per service or
+    /// platform; `findings` then holds only the host and daemon checks.
+    pub targets: Vec<TargetDiagnosis>,
 }
+
+/// One service or platform of a file, judged.
+#[derive(Debug, Clone)]
+pub struct TargetDiagnosis {
+    pub target: Target,
+    /// Its run, image and container checks (the host and daemon checks are
+    /// the diagnosis' own).
+    pub findings: Vec<Finding>,
+    /// The corrected settings, `None` when none is needed or none can be made.
+    pub recipe: Option<Recipe>,
+}
+
+/// Families judged once for a whole file, not per target.
+const SHARED_FAMILIES: [&str; 2] = ["host", "docker"];
 
 /// Probes (or replays), judges and corrects. An error is a usage error or a
 /// probe that could not start (exit 2); a host that fails is a diagnosis.
 pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
     req.selection.validate()?;
+    if let Some(targets) = read_targets(&req.input)? {
+        return diagnose_targets(req, targets);
+    }
     // A malformed run line is a usage error: refuse it before probing.
     let line = match &req.input {
         Input::RunLine(words) => Some(runline::from_line(words).map_err(|e| e.to_string())?),
@@ -85,7 +115,150 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
         facts,
         findings,
         recipe,
+        targets: vec![],
     })
+}
+
+/// The targets of a compose or molecule input; `None` for other inputs.
+fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
+    match input {
+        Input::Compose { files, .. } => {
+            let mut read = Vec::new();
+            for path in files {
+                read.push(ComposeFile {
+                    path: path.display().to_string(),
+                    text: probe::input_file::read(path)?,
+                });
+            }
+            let env = compose_env(files.first().map(PathBuf::as_path))?;
+            runline::compose::targets(&read, &env).map(Some)
+        }
+        Input::Molecule(path) => {
+            let text = probe::input_file::read(path)?;
+            runline::molecule::targets(&path.display().to_string(), &text).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The variables Compose interpolates: the `.env` beside the first file,
+/// overridden by the environment (as Compose does).
+fn compose_env(first: Option<&Path>) -> Result<BTreeMap<String, String>, String> {
+    let mut env = BTreeMap::new();
+    let dotenv = first
+        .and_then(Path::parent)
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .map(|d| d.join(".env"));
+    if let Some(path) = dotenv.filter(|p| p.exists()) {
+        let text = probe::input_file::read(&path)?;
+        env.extend(runline::compose::dotenv(&text));
+    }
+    env.extend(std::env::vars());
+    Ok(env)
+}
+
+/// Probes once for every target's image, then judges each target alone.
+fn diagnose_targets(req: &Request, targets: Vec<Target>) -> Result<Diagnosis, String> {
+    let mut images = req.images.clone();
+    for image in targets.iter().filter_map(Target::image) {
+        if !images.iter().any(|i| i == image) {
+            images.push(image.to_owned());
+        }
+    }
+    let facts = match &req.facts_file {
+        Some(path) => load_facts(path)?,
+        None => probe::probe_with_images(
+            &host_root(req.root.as_deref())?,
+            &req.docker,
+            &images,
+            req.image_reader,
+        ),
+    };
+    let chosen = choose_targets(req, &facts, targets)?;
+    let shared = |f: &Finding| SHARED_FAMILIES.contains(&f.group.as_str());
+    let findings: Vec<Finding> = checks::run(&facts, &req.selection)
+        .into_iter()
+        .filter(shared)
+        .collect();
+    let judged = chosen
+        .into_iter()
+        .map(|target| {
+            let mut f = facts.clone();
+            f.images
+                .retain(|i| Some(i.reference.as_str()) == target.image());
+            f.run = target.run.clone().ok();
+            let findings = checks::run(&f, &req.selection)
+                .into_iter()
+                .filter(|x| !shared(x))
+                .collect();
+            let recipe = f.run.as_ref().and_then(|_| recipe::recipe(&f));
+            TargetDiagnosis {
+                target,
+                findings,
+                recipe,
+            }
+        })
+        .collect();
+    Ok(Diagnosis {
+        facts,
+        findings,
+        recipe: None,
+        targets: judged,
+    })
+}
+
+/// The targets to judge: those named with `--service`, else those that run
+/// systemd by their own settings or by their image's PID 1.
+fn choose_targets(
+    req: &Request,
+    facts: &Facts,
+    targets: Vec<Target>,
+) -> Result<Vec<Target>, String> {
+    let named = match &req.input {
+        Input::Compose { services, .. } => services.as_slice(),
+        _ => &[],
+    };
+    if !named.is_empty() {
+        for name in named {
+            if !targets.iter().any(|t| &t.name == name) {
+                let known: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                return Err(format!(
+                    "no service '{name}' in the compose file (it has: {})",
+                    known.join(", ")
+                ));
+            }
+        }
+        return Ok(targets
+            .into_iter()
+            .filter(|t| named.contains(&t.name))
+            .collect());
+    }
+    if !matches!(req.input, Input::Compose { .. }) {
+        return Ok(targets);
+    }
+    let image_runs_systemd = |t: &Target| {
+        facts.images.iter().any(|i| {
+            Some(i.reference.as_str()) == t.image()
+                && matches!(&i.pid1, Probed::Ok(p) if p.kind == Pid1Kind::Systemd)
+        })
+    };
+    let total = targets.len();
+    let chosen: Vec<Target> = targets
+        .into_iter()
+        .filter(|t| t.looks_systemd || image_runs_systemd(t))
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!(
+            "none of the {total} services runs systemd by its settings or its image: name one with --service"
+        ));
+    }
+    Ok(chosen)
 }
 
 /// `capture DIR`: copies the host files the probes read; returns how many.

@@ -10,7 +10,7 @@ use clap::Parser;
 use crate::app::{self, Input, Request};
 use crate::checks::{self, Selection};
 use crate::probe;
-use crate::report::{self, human, Verdict};
+use crate::report::{self, human, targets::TargetDiagnosis, Verdict};
 use args::{Cli, Command, Format};
 
 /// Exit code when the doctor itself could not run (usage errors too).
@@ -52,8 +52,31 @@ fn run(cli: Cli) -> Result<i32, String> {
     }
     let request = request(&cli);
     let d = app::diagnose(&request)?;
-    let out = if cli.json || cli.format == Format::Json {
-        report::json::render(&d.facts, &d.findings, cli.strict, d.recipe.as_ref())
+    let targets: Vec<TargetDiagnosis<'_>> = d
+        .targets
+        .iter()
+        .map(|t| TargetDiagnosis {
+            target: &t.target,
+            findings: &t.findings,
+            recipe: t.recipe.as_ref(),
+        })
+        .collect();
+    let json = cli.json || cli.format == Format::Json;
+    let out = if json {
+        report::json::render(
+            &d.facts,
+            &d.findings,
+            cli.strict,
+            d.recipe.as_ref(),
+            &targets,
+        )
+    } else if !targets.is_empty() {
+        let style = human::Style {
+            color: cli.color.enabled(),
+            verbose: cli.verbose,
+        };
+        let diff = matches!(cli.command, Some(Command::Lint { diff: true, .. }));
+        report::targets::human(&d.findings, &targets, cli.strict, style, diff)
     } else {
         let style = human::Style {
             color: cli.color.enabled(),
@@ -71,7 +94,12 @@ fn run(cli: Cli) -> Result<i32, String> {
         out
     };
     print(&out);
-    Ok(Verdict::of(&d.findings, cli.strict).exit_code())
+    let verdict = if targets.is_empty() {
+        Verdict::of(&d.findings, cli.strict)
+    } else {
+        report::targets::overall(&d.findings, &targets, cli.strict)
+    };
+    Ok(verdict.exit_code())
 }
 
 fn request(cli: &Cli) -> Request {
@@ -86,7 +114,17 @@ fn request(cli: &Cli) -> Request {
         images: cli.images.clone(),
         image_reader: cli.image_reader.into(),
         input: match &cli.command {
-            Some(Command::Lint { line }) => Input::RunLine(line.clone()),
+            Some(Command::Lint {
+                compose, service, ..
+            }) if !compose.is_empty() => Input::Compose {
+                files: compose.clone(),
+                services: service.clone(),
+            },
+            Some(Command::Lint {
+                molecule: Some(file),
+                ..
+            }) => Input::Molecule(file.clone()),
+            Some(Command::Lint { line, .. }) => Input::RunLine(line.clone()),
             Some(Command::Container { reference }) => Input::Container(reference.clone()),
             Some(Command::Capture { .. }) | None => Input::Host,
         },

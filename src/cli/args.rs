@@ -102,10 +102,24 @@ pub(super) enum Command {
     /// Judge a run line on this host and print one that works here:
     /// `sdctr-doctor lint [--json] -- docker run [OPTIONS] IMAGE [ARG...]`
     /// (also `podman run`, `docker container run`, or just the options and the image).
+    /// `sdctr-doctor lint --compose FILE [--service NAME]`, `lint --molecule FILE`:
+    /// each service or platform, with the fix in the file's own form.
     Lint {
         /// The line, after `--` (or as one quoted argument).
-        #[arg(required = true, num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
+        #[arg(required_unless_present_any = ["compose", "molecule"], num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
         line: Vec<String>,
+        /// A compose file (repeatable: later files override earlier ones, as `docker compose -f`).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["line", "molecule"])]
+        compose: Vec<PathBuf>,
+        /// Judge only this service (repeatable); default: each service that runs systemd.
+        #[arg(long, value_name = "NAME", requires = "compose")]
+        service: Vec<String>,
+        /// A molecule.yml: each docker-driver platform.
+        #[arg(long, value_name = "FILE", conflicts_with = "line")]
+        molecule: Option<PathBuf>,
+        /// Print the fix as a unified diff of the file.
+        #[arg(long, requires = "compose")]
+        diff: bool,
     },
     /// Judge an existing container: its settings (as the run checks judge a
     /// `lint` line), its state, and what systemd printed or says inside it.

@@ -6,6 +6,7 @@ pub(crate) mod capture;
 pub mod docker;
 pub(crate) mod host;
 pub mod image;
+pub(crate) mod input_file;
 pub(crate) mod root;
 pub(crate) mod systemd_lib;
 

@@ -37,7 +37,7 @@ impl Style {
         }
     }
 
-    fn bold(&self, text: &str) -> String {
+    pub(crate) fn bold(&self, text: &str) -> String {
         if self.color {
             text.bold().to_string()
         } else {
@@ -65,6 +65,13 @@ const GROUPS: &[(&str, &str)] = &[
 ];
 
 pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
+    let mut out = groups(findings, style);
+    out.push_str(&verdict_line(findings, strict, style, ""));
+    out
+}
+
+/// The findings, family by family, without the verdict.
+pub(crate) fn groups(findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
     let width = findings
         .iter()
@@ -96,6 +103,17 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
         }
         out.push('\n');
     }
+    out
+}
+
+/// `Verdict: ready. 12 pass, …`; `subject` names what it is about (`for service web`).
+pub(crate) fn verdict_line(
+    findings: &[Finding],
+    strict: bool,
+    style: Style,
+    subject: &str,
+) -> String {
+    let mut out = String::new();
     let s = Summary::of(findings);
     let verdict = Verdict::of(findings, strict);
     let status = match verdict {
@@ -106,7 +124,7 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
     let _ = writeln!(
         out,
         "{} {} pass, {} warn, {} fail, {} skip, {} error",
-        style.status(status, &format!("Verdict: {}.", verdict.as_str())),
+        style.status(status, &format!("Verdict{subject}: {}.", verdict.as_str())),
         s.pass,
         s.warn,
         s.fail,

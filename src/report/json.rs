@@ -25,6 +25,11 @@ struct Document<'a> {
     /// `lint` only: the corrected run line, or null when none is needed (or possible).
     #[serde(skip_serializing_if = "Option::is_none")]
     recipe: Option<Option<RecipeJson>>,
+    /// `lint --compose` / `--molecule`: one entry per service or platform;
+    /// `checks` then holds the host and daemon checks they share, and
+    /// `verdict` is the worst target's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    targets: Vec<super::targets::TargetJson<'a>>,
 }
 
 /// The corrected line as words, and the same as a compose file.
@@ -44,23 +49,33 @@ impl RecipeJson {
 }
 
 /// The document; `recipe` is given for `lint` only (`null` when no recipe).
-pub fn render(
-    facts: &Facts,
-    findings: &[Finding],
+pub fn render<'a>(
+    facts: &'a Facts,
+    findings: &'a [Finding],
     strict: bool,
     recipe: Option<&Option<Recipe>>,
+    targets: &[super::targets::TargetDiagnosis<'a>],
 ) -> String {
+    let verdict = if targets.is_empty() {
+        Verdict::of(findings, strict)
+    } else {
+        super::targets::overall(findings, targets, strict)
+    };
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: env!("CARGO_PKG_NAME"),
             version: env!("CARGO_PKG_VERSION"),
         },
-        verdict: Verdict::of(findings, strict),
+        verdict,
         summary: Summary::of(findings),
         facts,
         checks: findings,
         recipe: recipe.map(|r| r.as_ref().map(RecipeJson::of)),
+        targets: targets
+            .iter()
+            .map(|t| super::targets::json(findings, t, strict))
+            .collect(),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("report serialises");
     out.push('\n');

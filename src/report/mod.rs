@@ -2,9 +2,12 @@
 //! compose service. Nothing else.
 
 pub(crate) mod compose;
+pub(crate) mod compose_file;
 pub mod human;
 pub mod json;
+pub(crate) mod molecule;
 pub mod recipe;
+pub mod targets;
 
 use serde::{Deserialize, Serialize};
 

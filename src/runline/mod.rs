@@ -4,12 +4,15 @@
 //! add to them ([`context`], [`effective`]), and the small systemd rules the
 //! checks and the corrector share ([`systemd`]). Pure: facts in, facts out.
 
+pub mod compose;
 pub(crate) mod container;
 pub(crate) mod context;
 pub(crate) mod effective;
+pub mod molecule;
 pub(crate) mod options;
 pub(crate) mod parse;
 pub(crate) mod systemd;
+pub mod target;
 
 use crate::facts::container::ContainerFacts;
 use crate::facts::run::RunFacts;
