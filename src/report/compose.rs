@@ -284,18 +284,19 @@ mod tests {
     use super::*;
     use crate::testing::unified_host;
 
-    fn with_line(f: &mut crate::facts::Facts, line: &str) {
-        f.run = Some(crate::runline::from_line(&[line.to_owned()]).unwrap());
-    }
-
     #[test]
     fn compose_is_yaml_with_the_same_service() {
         use yaml_rust2::YamlLoader;
         let line = "docker run -dit --name Web.1 -p 8080:80 -p 443:443 -e container=docker -e 'MSG=a \"quoted\" value: yes' \
                     --mount type=bind,src=/srv,dst=/srv,readonly -v data:/data --restart unless-stopped --gpus all \
                     --init IMG /sbin/init";
+        // A daemon that cannot grant --privileged: the recipe binds the tree.
         let mut f = unified_host();
-        with_line(&mut f, line);
+        crate::checks::run::testing::with_line_ctx(
+            &mut f,
+            line,
+            crate::checks::run::testing::ctx(|c| c.privileged_possible = Some(false)),
+        );
         let r = crate::recipe::recipe(&f).unwrap();
         let compose = service(&r.spec);
         let docs =

@@ -20,10 +20,18 @@ UNCONFIRMED). Services can still drop privileges in their units.",
 };
 
 fn run(facts: &Facts) -> Outcome {
-    each_image(facts, |img, _| judge(img))
+    each_image(facts, |img, _| judge(img, run_user(facts, img)))
 }
 
-fn judge(img: &ImageFacts) -> Outcome {
+/// `--user` of the run line that starts this image: it wins over USER.
+fn run_user<'a>(facts: &'a Facts, img: &ImageFacts) -> Option<&'a str> {
+    let run = facts.run.as_ref()?;
+    (run.spec.image == img.reference)
+        .then_some(run.spec.user.as_deref())
+        .flatten()
+}
+
+fn judge(img: &ImageFacts, run_user: Option<&str>) -> Outcome {
     if let Err(o) = systemd_or_skip(img) {
         return o;
     }
@@ -34,6 +42,12 @@ fn judge(img: &ImageFacts) -> Outcome {
             &img.user
         };
         return Outcome::pass(format!("User {shown}"));
+    }
+    if let Some(u) = run_user.filter(|u| is_root(u)) {
+        return Outcome::pass(format!(
+            "User {}, overridden by --user {u} on the run line",
+            img.user
+        ));
     }
     Outcome::fail(format!(
         "User {}: systemd cannot be the system manager as a non-root user",
@@ -63,6 +77,18 @@ mod tests {
             ("00", Status::Pass),
             ("10", Status::Fail),
         ];
+        // --user 0 on the run line of this image wins over its USER.
+        let mut img = bookworm_image();
+        img.user = "app".into();
+        let mut f = with_image(unified_host(), img.clone());
+        let line = format!("docker run --user 0 {}", img.reference);
+        f.run = Some(crate::runline::from_line(&[line]).unwrap());
+        assert_eq!(run(&f).status, Status::Pass);
+        f.run = Some(
+            crate::runline::from_line(&[format!("docker run --user 1000 {}", img.reference)])
+                .unwrap(),
+        );
+        assert_eq!(run(&f).status, Status::Fail);
         for (user, want) in cases {
             let mut img = bookworm_image();
             img.user = user.into();

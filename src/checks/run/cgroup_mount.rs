@@ -1,4 +1,4 @@
-use super::effective;
+use super::{effective, no_line_avoids};
 use crate::checks::{Check, Outcome, Status};
 use crate::facts::host::CgroupMode;
 use crate::facts::run::Mount;
@@ -183,15 +183,17 @@ fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
     let exposure = "the hierarchies below stay writable, so systemd writes into the host's cgroup tree (it creates its cgroups there, beside the host's)";
     if !bind.read_only {
         return Outcome::warn(format!(
-            "/sys/fs/cgroup is bound read-write on {}: systemd boots, but the whole host cgroup tree is writable from the container; {exposure}",
-            s.mode.describe()
+            "/sys/fs/cgroup is bound read-write on {}: systemd boots, but the whole host cgroup tree is writable from the container; {exposure}{}",
+            s.mode.describe(),
+            no_line_avoids(s)
         ))
-        .fix("Prefer the :ro bind on v1 (the tmpfs stays read-only); better, move the host to cgroup v2.", &[]);
+        .fix("Where the daemon can grant it, use --privileged without the bind (Docker mounts the container's own cgroups); otherwise prefer the :ro bind on v1 (the tmpfs stays read-only); better, move the host to cgroup v2.", &[]);
     }
     if recursive == Some("writable") {
         return Outcome::warn(format!(
-            "read-only bind with bind-recursive=writable on {}: only the top tmpfs is read-only; {exposure}",
-            s.mode.describe()
+            "read-only bind with bind-recursive=writable on {}: only the top tmpfs is read-only; {exposure}{}",
+            s.mode.describe(),
+            no_line_avoids(s)
         ));
     }
     if recursive == Some("readonly") {
@@ -201,10 +203,12 @@ fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
     match s.ctx.engine_version.as_deref().and_then(engine_major) {
         Some(v) if v >= 25 && rro_kernel => rro_fail(s, &format!("Docker Engine {v}")),
         Some(v) => Outcome::warn(format!(
-            "v1 recipe (/sys/fs/cgroup bound :ro, Docker Engine {v}): only the top tmpfs is read-only; {exposure}"
+            "v1 recipe (/sys/fs/cgroup bound :ro, Docker Engine {v}): only the top tmpfs is read-only; {exposure}{}",
+            no_line_avoids(s)
         )),
         None => Outcome::warn(format!(
-            "v1 recipe (/sys/fs/cgroup bound :ro): on Docker < 25 only the top tmpfs is read-only and {exposure}; Docker >= 25 on kernel >= 5.12 makes the bind recursively read-only and systemd fails (engine version unknown here)"
+            "v1 recipe (/sys/fs/cgroup bound :ro): on Docker < 25 only the top tmpfs is read-only and {exposure}; Docker >= 25 on kernel >= 5.12 makes the bind recursively read-only and systemd fails (engine version unknown here){}",
+            no_line_avoids(s)
         ))
         .fix(
             "On Docker >= 25 use --mount type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=writable instead of -v ...:ro.",

@@ -46,7 +46,8 @@ fn run(facts: &Facts) -> Outcome {
     let whole_bind = s.spec.cgroup_binds().any(|m| m.is_whole_cgroupfs());
     if s.mode == CgroupMode::Unified && s.cgroupns_host && (bind_rw || s.privileged) {
         return Outcome::warn(format!(
-            "{from} with a writable /sys/fs/cgroup: the container can write the host's whole cgroup tree, outside its own unit, and `docker top` fails"
+            "{from} with a writable /sys/fs/cgroup: the container can write the host's whole cgroup tree, outside its own unit, and `docker top` fails{}",
+            super::no_line_avoids(&s)
         ))
         .fix("Where the daemon can grant it, prefer --privileged with a private namespace and no /sys/fs/cgroup bind.", &[]);
     }

@@ -16,6 +16,16 @@ use crate::facts::Facts;
 use crate::runline::effective::{EffectiveRun, NotJudged};
 
 /// The effective run, or the outcome every run check gives when there is nothing to judge.
+/// Said after a warning about the host's cgroup tree when no line avoids
+/// it on this daemon; empty where `--privileged` without a bind would.
+pub(crate) fn no_line_avoids(s: &EffectiveRun) -> &'static str {
+    if s.ctx.privileged_possible == Some(false) {
+        "; no run line avoids this on this daemon: it cannot grant --privileged, with which Docker would mount the container's own cgroups and no bind would be needed"
+    } else {
+        ""
+    }
+}
+
 pub(crate) fn effective(facts: &Facts) -> Result<EffectiveRun<'_>, Outcome> {
     EffectiveRun::of(facts).map_err(|why| match why {
         NotJudged::NoLine => {
