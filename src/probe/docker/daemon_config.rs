@@ -1,6 +1,6 @@
 //! What a local daemon was told that `/info` does not show: its command line
 //! (`/proc/PID/cmdline`) and its config file (`--config-file`, else
-//! `/etc/docker/daemon.json`). Only `init` is read today: a daemon-wide
+//! `/etc/docker/daemon.json`, read through `/proc/PID/root` first). Only `init` is read today: a daemon-wide
 //! `init: true` puts docker-init in front of every container's PID 1.
 
 use crate::facts::docker::DaemonConfig;
@@ -57,7 +57,14 @@ pub(crate) fn read(pid: i32) -> DaemonConfig {
         c.init_from = Some("the daemon's command line".into());
         return c;
     }
-    match live.read_text(&c.file) {
+    // The file as the daemon sees it (its own mount namespace: right also
+    // when the doctor runs in a container with the host's PID namespace),
+    // else as this process sees it.
+    let in_daemon_root = format!("/proc/{pid}/root{}", c.file);
+    let read = live
+        .read_text(&in_daemon_root)
+        .or_else(|_| live.read_text(&c.file));
+    match read {
         Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(v) => {
                 c.init = Some(v.get("init").and_then(|i| i.as_bool()).unwrap_or(false));
