@@ -127,14 +127,14 @@ fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
             for path in files {
                 read.push(ComposeFile {
                     path: path.display().to_string(),
-                    text: probe::input_file::read(path)?,
+                    text: probe::bounded::input(path)?,
                 });
             }
             let env = compose_env(files.first().map(PathBuf::as_path))?;
             runline::compose::targets(&read, &env).map(Some)
         }
         Input::Molecule(path) => {
-            let text = probe::input_file::read(path)?;
+            let text = probe::bounded::input(path)?;
             runline::molecule::targets(&path.display().to_string(), &text).map(Some)
         }
         _ => Ok(None),
@@ -156,7 +156,7 @@ fn compose_env(first: Option<&Path>) -> Result<BTreeMap<String, String>, String>
         })
         .map(|d| d.join(".env"));
     if let Some(path) = dotenv.filter(|p| p.exists()) {
-        let text = probe::input_file::read(&path)?;
+        let text = probe::bounded::input(&path)?;
         env.extend(runline::compose::dotenv(&text));
     }
     env.extend(std::env::vars());
@@ -299,8 +299,7 @@ fn attach_container(facts: &mut Facts, req: &Request, reference: &str) -> Result
 }
 
 fn load_facts(path: &Path) -> Result<Facts, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: {}", path.display(), probe::root::io_reason(&e)))?;
+    let text = probe::bounded::text(path, probe::bounded::MAX_FACTS)?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
     // Accept a whole --json report or its "facts" object.

@@ -285,3 +285,85 @@ fn host_proc_under_root_uses_pid1() {
     assert_eq!(status_of(&doc, "host.inside-container"), "pass");
     assert_eq!(code, 0);
 }
+
+/// A FIFO or a device where a file belongs is refused at once (it used to
+/// block forever on open or read, or read /dev/zero until memory ran out).
+#[test]
+fn fifos_and_devices_never_hang() {
+    use std::time::Duration;
+    let mkfifo = |p: &Path| {
+        let _ = fs::remove_file(p);
+        nix::unistd::mkfifo(p, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    };
+    let tmp = copy_fixture("debian12-v2");
+    mkfifo(&tmp.path().join(MOUNTINFO));
+    let out = doctor()
+        .arg("--root")
+        .arg(tmp.path())
+        .args(["--json", "--no-docker"])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        message(&doc, "host.cgroup-mode").contains("not a regular file (a FIFO)"),
+        "{}",
+        message(&doc, "host.cgroup-mode")
+    );
+
+    let tmp = copy_fixture("debian12-v2");
+    mkfifo(&tmp.path().join("proc/self/cgroup"));
+    let out = doctor()
+        .arg("--root")
+        .arg(tmp.path())
+        .args(["--json", "--no-docker"])
+        .timeout(Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed by the timeout: {out:?}"
+    );
+
+    // --facts: a FIFO, /dev/zero and a link to it are one line and exit 2.
+    let fifo = tmp.path().join("facts.json");
+    mkfifo(&fifo);
+    let zero_link = tmp.path().join("zero.json");
+    std::os::unix::fs::symlink("/dev/zero", &zero_link).unwrap();
+    for (file, want) in [
+        (fifo.as_path(), "not a regular file (a FIFO)"),
+        (Path::new("/dev/zero"), "not a regular file (a device)"),
+        (zero_link.as_path(), "not a regular file (a device)"),
+    ] {
+        let out = doctor()
+            .arg("--facts")
+            .arg(file)
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{file:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want) && err.lines().count() == 1, "{err}");
+    }
+
+    // The docker CLI's config.json as a FIFO: the endpoint is still found.
+    let home = tempfile::tempdir().unwrap();
+    fs::create_dir_all(home.path().join(".docker")).unwrap();
+    mkfifo(&home.path().join(".docker/config.json"));
+    let out = doctor()
+        .arg("--root")
+        .arg(copy_fixture("debian12-v2").path())
+        .args(["--json", "--only", "docker.reachable"])
+        .env("HOME", home.path())
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_CONFIG")
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "killed by the timeout: {out:?}"
+    );
+}

@@ -2,11 +2,11 @@
 //! Engine API, images through the daemon, and `capture`. Probes never decide
 //! pass or fail.
 
+pub(crate) mod bounded;
 pub(crate) mod capture;
 pub mod docker;
 pub(crate) mod host;
 pub mod image;
-pub(crate) mod input_file;
 pub(crate) mod root;
 pub(crate) mod systemd_lib;
 

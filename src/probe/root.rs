@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -82,19 +81,7 @@ impl HostRoot {
     /// Reads a file as bytes, at most [`MAX_FILE`]; the error names the host path.
     pub fn read_bytes(&self, rel: &str) -> Result<Vec<u8>, String> {
         self.note(rel, Access::Content);
-        let file =
-            fs::File::open(self.path(rel)).map_err(|e| format!("{rel}: {}", io_reason(&e)))?;
-        let mut buf = Vec::new();
-        file.take(MAX_FILE + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("{rel}: {}", io_reason(&e)))?;
-        if buf.len() as u64 > MAX_FILE {
-            return Err(format!(
-                "{rel}: larger than {} MiB, refused",
-                MAX_FILE >> 20
-            ));
-        }
-        Ok(buf)
+        super::bounded::bytes(&self.path(rel), MAX_FILE).map_err(|e| format!("{rel}: {e}"))
     }
 
     /// Reads a text file; bytes that are not UTF-8 become U+FFFD.

@@ -87,7 +87,12 @@ fn current_context(config_dir: &Path) -> Option<String> {
         #[serde(rename = "currentContext", default)]
         current_context: Option<String>,
     }
-    let text = std::fs::read_to_string(config_dir.join("config.json")).ok()?;
+    let bytes = crate::probe::bounded::bytes(
+        &config_dir.join("config.json"),
+        crate::probe::bounded::MAX_CONFIG,
+    )
+    .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     serde_json::from_str::<Config>(&text)
         .ok()?
         .current_context
@@ -121,13 +126,8 @@ fn context_host(config_dir: &Path, name: &str, from: &str) -> Result<Resolved, S
         .join("contexts/meta")
         .join(&hash)
         .join("meta.json");
-    let text = std::fs::read_to_string(&meta).map_err(|e| {
-        format!(
-            "docker context '{name}' (from {from}): cannot read {}: {}",
-            meta.display(),
-            crate::probe::root::io_reason(&e)
-        )
-    })?;
+    let text = crate::probe::bounded::text(&meta, crate::probe::bounded::MAX_CONFIG)
+        .map_err(|e| format!("docker context '{name}' (from {from}): cannot read {e}"))?;
     let parsed: Meta = serde_json::from_str(&text).map_err(|e| {
         format!(
             "docker context '{name}': {} is not a context: {e}",
