@@ -156,3 +156,87 @@ fn capture_names_files_it_could_not_read() {
     assert!(line.contains("/proc/cmdline"), "{line}");
     assert!(!dir.join("proc/cmdline").exists());
 }
+
+/// A crafted tree cannot make `capture` write outside DIR or copy a file of
+/// the machine it runs on: a `..` path from /proc/self/cgroup, a link that
+/// leaves the root, a link to /etc/shadow.
+#[test]
+fn capture_stays_inside_its_dir_and_its_root() {
+    let src = common::copy_fixture("debian12-v2");
+    let root = src.path();
+    let outside = tempfile::tempdir().unwrap();
+    // A host file the crafted path reaches by climbing: read and then
+    // written back through the same `..` below DIR, it would be overwritten.
+    let victim = outside.path().join("x");
+    fs::create_dir_all(&victim).unwrap();
+    fs::write(victim.join("cgroup.controllers"), "victim\n").unwrap();
+    let climb = "/..".repeat(16);
+    fs::write(
+        root.join("proc/self/cgroup"),
+        format!("0::{climb}{}\n", victim.display()),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("sys/fs/cgroup/s")).unwrap();
+    fs::remove_file(root.join("proc/cmdline")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", root.join("proc/cmdline")).unwrap();
+    let secret = fs::read_to_string("/etc/hostname").unwrap_or_default();
+    let mtime = || {
+        fs::metadata(victim.join("cgroup.controllers"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = mtime();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cap");
+    let out = doctor()
+        .arg("--root")
+        .arg(root)
+        .arg("capture")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(walk(outside.path()), [victim.join("cgroup.controllers")]);
+    assert_eq!(mtime(), before, "rewrote a file outside DIR");
+    assert!(
+        walk(&dir)
+            .iter()
+            .all(|p| fs::read_to_string(p).unwrap_or_default() != "victim\n"),
+        "read a file outside --root"
+    );
+    assert!(
+        !dir.join("proc/cmdline").exists(),
+        "copied the link's target"
+    );
+    for entry in walk(&dir) {
+        let text = fs::read_to_string(&entry).unwrap_or_default();
+        assert!(
+            secret.trim().is_empty()
+                || !text.contains(secret.trim())
+                || entry.ends_with("CAPTURE.txt"),
+            "{} holds /etc/hostname",
+            entry.display()
+        );
+    }
+    // The report names the link instead of following it.
+    let (_, doc) = json_of(root, &[]);
+    let cmdline = doc["facts"]["host"]["cmdline"].to_string();
+    assert!(cmdline.contains("leaves --root, not followed"), "{cmdline}");
+    assert!(secret.trim().is_empty() || !doc.to_string().contains(secret.trim()));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

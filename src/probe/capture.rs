@@ -20,6 +20,7 @@ pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, Strin
             dest.display()
         ));
     }
+    fs::create_dir_all(dest).map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
     host::probe(root);
     let mut written = Vec::new();
     let mut placeholders = Vec::new();
@@ -46,12 +47,7 @@ pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, Strin
                 Vec::new()
             }
         };
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)
-                .map_err(|e| format!("{}: {}", parent.display(), io_reason(&e)))?;
-        }
-        fs::write(&target, content)
-            .map_err(|e| format!("{}: {}", target.display(), io_reason(&e)))?;
+        write_inside(dest, &rel, &content).map_err(|e| format!("{}: {e}", target.display()))?;
         written.push(rel);
     }
     let note = format!(
@@ -64,10 +60,42 @@ Present but not readable: {}\n",
         list_or_none(&placeholders, ", "),
         list_or_none(&unreadable, "; ")
     );
-    fs::create_dir_all(dest).map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
-    fs::write(dest.join("CAPTURE.txt"), note)
-        .map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
+    write_inside(dest, "CAPTURE.txt", note.as_bytes())
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
     Ok(written)
+}
+
+/// Writes `rel` below `dest`, creating directories one component at a time
+/// with every open `O_NOFOLLOW`: a link planted in `dest` (or raced into it)
+/// cannot send the write elsewhere, and `..` or an empty name is refused.
+fn write_inside(dest: &Path, rel: &str, content: &[u8]) -> Result<(), String> {
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::{mkdirat, Mode};
+    use std::os::fd::OwnedFd;
+    let parts: Vec<&str> = rel.split('/').filter(|c| !c.is_empty()).collect();
+    if parts.is_empty() || parts.iter().any(|c| *c == ".." || *c == ".") {
+        return Err("not a plain path, refused".into());
+    }
+    let reason = |e: nix::Error| io_reason(&std::io::Error::from(e));
+    let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let mut dir: OwnedFd = nix::fcntl::open(dest, dir_flags, Mode::empty()).map_err(reason)?;
+    let (file, dirs) = parts.split_last().expect("not empty");
+    for d in dirs {
+        match mkdirat(&dir, *d, Mode::from_bits_truncate(0o755)) {
+            Ok(()) | Err(nix::Error::EEXIST) => {}
+            Err(e) => return Err(reason(e)),
+        }
+        dir = openat(&dir, *d, dir_flags, Mode::empty()).map_err(reason)?;
+    }
+    let fd = openat(
+        &dir,
+        *file,
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o644),
+    )
+    .map_err(reason)?;
+    let mut f = fs::File::from(fd);
+    std::io::Write::write_all(&mut f, content).map_err(|e| io_reason(&e))
 }
 
 fn list_or_none(items: &[String], sep: &str) -> String {

@@ -54,9 +54,73 @@ impl HostRoot {
         &self.dir
     }
 
-    /// `rel` is an absolute host path such as `/proc/self/mountinfo`.
+    /// `rel` is an absolute host path such as `/proc/self/mountinfo`. Under
+    /// a `--root` other than `/`, links are followed only inside the root; a
+    /// path that cannot be resolved there gives a path that does not exist.
     pub fn path(&self, rel: &str) -> PathBuf {
-        self.dir.join(rel.trim_start_matches('/'))
+        self.resolve(rel)
+            .unwrap_or_else(|_| self.dir.join(".sdctr-doctor-unresolvable"))
+    }
+
+    /// The real path of `rel` inside the root. The live root is the running
+    /// system (its links are the system's). Under another root every link
+    /// is followed by hand: one that points outside the root (absolute, or
+    /// climbing above it) is refused, not followed, so a captured tree
+    /// cannot make the doctor read or copy a file of the machine it runs on.
+    /// `..` is refused too: no probe asks for it, so it came from a file's
+    /// contents (a crafted `/proc/self/cgroup`).
+    pub(crate) fn resolve(&self, rel: &str) -> Result<PathBuf, String> {
+        if rel.split('/').any(|c| c == "..") {
+            return Err(format!("{rel}: `..` in the path, refused"));
+        }
+        if self.is_live() {
+            return Ok(PathBuf::from("/").join(rel.trim_start_matches('/')));
+        }
+        // Components still to walk, last first; the walked part has no links.
+        let mut todo: Vec<String> = rel
+            .split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .rev()
+            .map(str::to_owned)
+            .collect();
+        let mut done: Vec<String> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = todo.pop() {
+            if c == ".." {
+                if done.pop().is_none() {
+                    return Err(format!("{rel}: a link climbs above --root, not followed"));
+                }
+                continue;
+            }
+            let here = self.dir.join(done.join("/")).join(&c);
+            match fs::symlink_metadata(&here) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    hops += 1;
+                    let target =
+                        fs::read_link(&here).map_err(|e| format!("{rel}: {}", io_reason(&e)))?;
+                    if hops > 40 {
+                        return Err(format!("{rel}: Too many levels of symbolic links"));
+                    }
+                    if target.is_absolute() {
+                        return Err(format!(
+                            "{rel}: a link to {} leaves --root, not followed",
+                            target.display()
+                        ));
+                    }
+                    let t = target.to_string_lossy();
+                    todo.extend(
+                        t.split('/')
+                            .filter(|c| !c.is_empty() && *c != ".")
+                            .rev()
+                            .map(str::to_owned),
+                    );
+                }
+                // Missing or not a link: the rest cannot be a link either, or
+                // the open fails as it should.
+                _ => done.push(c),
+            }
+        }
+        Ok(self.dir.join(done.join("/")))
     }
 
     fn note(&self, rel: &str, access: Access) {
@@ -81,7 +145,8 @@ impl HostRoot {
     /// Reads a file as bytes, at most [`MAX_FILE`]; the error names the host path.
     pub fn read_bytes(&self, rel: &str) -> Result<Vec<u8>, String> {
         self.note(rel, Access::Content);
-        super::bounded::bytes(&self.path(rel), MAX_FILE).map_err(|e| format!("{rel}: {e}"))
+        let path = self.resolve(rel)?;
+        super::bounded::bytes(&path, MAX_FILE).map_err(|e| format!("{rel}: {e}"))
     }
 
     /// Reads a text file; bytes that are not UTF-8 become U+FFFD.
@@ -152,5 +217,44 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match s.find(" (os error") {
         Some(i) => s[..i].to_owned(),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_are_followed_only_inside_the_root() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        fs::create_dir_all(r.join("sys/devices/x")).unwrap();
+        fs::write(r.join("sys/devices/x/f"), "in").unwrap();
+        fs::create_dir_all(r.join("sys/dev/block")).unwrap();
+        symlink("../../devices/x", r.join("sys/dev/block/8:0")).unwrap();
+        symlink("/etc/hostname", r.join("abs")).unwrap();
+        symlink("../../../../..", r.join("sys/up")).unwrap();
+        symlink("loop", r.join("loop")).unwrap();
+        let root = HostRoot::new(r).unwrap();
+        assert_eq!(root.read_text("/sys/dev/block/8:0/f").unwrap(), "in");
+        assert!(root
+            .read_text("/abs")
+            .unwrap_err()
+            .ends_with("a link to /etc/hostname leaves --root, not followed"));
+        assert!(root
+            .read_text("/sys/up/etc/hostname")
+            .unwrap_err()
+            .ends_with("a link climbs above --root, not followed"));
+        assert!(root
+            .read_text("/loop")
+            .unwrap_err()
+            .contains("Too many levels"));
+        assert!(root
+            .read_text("/sys/../etc/x")
+            .unwrap_err()
+            .contains("`..` in the path"));
+        assert!(!root.exists("/abs"));
+        assert!(root.list_dir("/sys/up").is_empty());
     }
 }
