@@ -18,10 +18,24 @@ pub(crate) fn tag_from_library_name(name: &str) -> Option<&str> {
     tag.starts_with(|c: char| c.is_ascii_digit()).then_some(tag)
 }
 
-/// The leading number of a tag or version string (`254.5-2.fc39` → 254).
+/// The leading number of a tag or version string (`254.5-2.fc39` → 254);
+/// `None` when it has none or it does not fit (see [`too_large`]).
 pub(crate) fn major(version: &str) -> Option<u32> {
-    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
+    leading_digits(version).parse().ok()
+}
+
+/// A leading number too large for a version (`libsystemd-shared-999999999999.so`):
+/// an error to report with the text, never a wrap or "no systemd".
+pub(crate) fn too_large(version: &str) -> bool {
+    let d = leading_digits(version);
+    !d.is_empty() && d.parse::<u32>().is_err()
+}
+
+fn leading_digits(version: &str) -> &str {
+    let end = version
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(version.len());
+    &version[..end]
 }
 
 #[cfg(test)]
@@ -42,5 +56,9 @@ mod tests {
         assert_eq!(tag_from_library_name("libsystemd-core-255.so"), None);
         assert_eq!(major("254.5-2.fc39"), Some(254));
         assert_eq!(major("dev"), None);
+        assert_eq!(major("999999999999"), None);
+        assert!(too_large("999999999999.1"));
+        assert!(!too_large("4294967295") && too_large("4294967296"));
+        assert!(!too_large("dev") && !too_large("252"));
     }
 }

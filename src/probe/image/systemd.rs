@@ -96,6 +96,12 @@ pub(crate) fn version(
     let Some((tag, source)) = found else {
         return Ok(None);
     };
+    if systemd_lib::too_large(&tag) {
+        return Err(ReadError::broken(
+            path,
+            format!("systemd version '{tag}' is too large to be a version"),
+        ));
+    }
     let Some(major) = systemd_lib::major(&tag) else {
         notes.push(format!("systemd version '{tag}' has no leading number"));
         return Ok(None);

@@ -364,3 +364,24 @@ fn reader_resolved_link_out_of_the_root_stays_inside_unreported() {
     assert!(f.link_findings.is_empty(), "{:?}", f.link_findings);
     assert_eq!(f.os, crate::facts::Probed::Ok(None));
 }
+
+#[test]
+fn a_version_too_large_is_an_error_with_its_text_not_no_systemd() {
+    let bin = elf(Some(&["libsystemd-shared-999999999999.so"]), b"");
+    let f = analyze("t", &init(), &debian12(&bin).files());
+    let err = match &f.systemd {
+        crate::facts::Probed::Err(e) => e.error.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(err.contains("'999999999999' is too large"), "{err}");
+    assert_eq!(f.pid1.ok().unwrap().kind, Pid1Kind::Systemd);
+    // The checks do not contradict each other: PID 1 is systemd, its version unknown.
+    let facts = crate::testing::with_image(crate::testing::unified_host(), f);
+    let found = crate::checks::run(&facts, &crate::checks::Selection::only(&["image"]));
+    let status = |id: &str| found.iter().find(|x| x.id == id).unwrap().status;
+    assert_eq!(status("image.init"), crate::checks::Status::Pass);
+    assert_eq!(
+        status("image.systemd-version"),
+        crate::checks::Status::Error
+    );
+}
