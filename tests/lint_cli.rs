@@ -91,7 +91,32 @@ fn without_a_line_run_checks_skip_and_no_recipe_key() {
         .iter()
         .all(|c| c["status"] == "skip"));
     assert!(doc.get("recipe").is_none());
-    assert_eq!(out.status.code(), Some(0));
+    // Nothing was judged: no evidence is not "ready".
+    assert_eq!(doc["verdict"], "not-ready");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// An unreachable daemon with `--only image`: six skips are not "ready".
+#[test]
+fn a_verdict_needs_evidence() {
+    let out = doctor()
+        .args(["--docker-host", "unix:///nonexistent/docker.sock"])
+        .args([
+            "--only",
+            "image",
+            "--image",
+            "debian:12",
+            "--color",
+            "never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Verdict: not ready.") && text.contains("nothing was judged"),
+        "{text}"
+    );
 }
 
 /// Every option is global: after the subcommand it means what it means before.

@@ -121,9 +121,14 @@ pub(crate) fn verdict_line(
         Verdict::ReadyWithWarnings => Status::Warn,
         Verdict::NotReady => Status::Fail,
     };
+    let why = if super::nothing_judged(findings) {
+        " (nothing was judged: every selected check skipped, see why above)"
+    } else {
+        ""
+    };
     let _ = writeln!(
         out,
-        "{} {} pass, {} warn, {} fail, {} skip, {} error",
+        "{} {} pass, {} warn, {} fail, {} skip, {} error{why}",
         style.status(status, &format!("Verdict{subject}: {}.", verdict.as_str())),
         s.pass,
         s.warn,

@@ -30,6 +30,9 @@ impl Verdict {
         let has = |s: Status| findings.iter().any(|f| f.status == s);
         if has(Status::Fail) || has(Status::Error) || (strict && has(Status::Warn)) {
             Verdict::NotReady
+        } else if nothing_judged(findings) {
+            // No evidence is not "ready": every selected check skipped.
+            Verdict::NotReady
         } else if has(Status::Warn) {
             Verdict::ReadyWithWarnings
         } else {
@@ -51,6 +54,12 @@ impl Verdict {
             Verdict::NotReady => "not ready",
         }
     }
+}
+
+/// Every selected check skipped (its probe could not run, or was not
+/// asked to): there is nothing to vouch for the host.
+pub fn nothing_judged(findings: &[Finding]) -> bool {
+    !findings.is_empty() && findings.iter().all(|f| f.status == Status::Skip)
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
