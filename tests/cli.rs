@@ -342,3 +342,58 @@ fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// Text from the user, an image or a file reaches the terminal escaped: an
+/// escape sequence in a run line (or replayed from a facts file) cannot clear
+/// the screen or set the window title.
+#[test]
+fn untrusted_text_is_escaped_for_the_terminal() {
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+    let line = [
+        "--",
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        hostile,
+        "--init",
+        "IMG\r",
+        "\u{9b}31m",
+    ];
+    let human = doctor()
+        .args(["--no-docker", "--color", "never", "lint"])
+        .args(line)
+        .output()
+        .unwrap();
+    let json = doctor()
+        .args(["--no-docker", "--json", "lint"])
+        .args(line)
+        .output()
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let facts = tmp.path().join("facts.json");
+    fs::write(&facts, &json.stdout).unwrap();
+    let replayed = doctor()
+        .args(["--color", "never", "--facts"])
+        .arg(&facts)
+        .output()
+        .unwrap();
+    for out in [&human, &replayed] {
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    }
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains(r"\x1b]0;pwned\x07\x1b[2J"), "{text}");
+    // JSON keeps the text as it was, escaped the JSON way.
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(doc["facts"]["run"]["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w == hostile));
+}

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use owo_colors::OwoColorize;
 
-use super::{Summary, Verdict};
+use super::{safe, Summary, Verdict};
 use crate::checks::{Check, Finding, Status};
 
 #[derive(Debug, Clone, Copy)]
@@ -155,7 +155,7 @@ fn all_skipped(members: &[&Finding], width: usize, style: Style) -> Option<Strin
         "  {} {:<width$}  skipped: {}\n",
         style.status(Status::Skip, symbol(Status::Skip)),
         label,
-        first.message
+        safe(&first.message)
     ))
 }
 
@@ -164,20 +164,20 @@ fn finding(out: &mut String, f: &Finding, width: usize, style: Style) {
         out,
         "  {} {:<width$}  {}",
         style.status(f.status, symbol(f.status)),
-        f.id,
-        f.message
+        safe(&f.id),
+        safe(&f.message)
     );
     let pad = " ".repeat(width + 6);
     if style.verbose || !matches!(f.status, Status::Pass | Status::Skip) {
         for e in &f.evidence {
-            let _ = writeln!(out, "{pad}{}", style.dim(&format!("· {e}")));
+            let _ = writeln!(out, "{pad}{}", style.dim(&format!("· {}", safe(e))));
         }
     }
     if matches!(f.status, Status::Warn | Status::Fail) {
         if let Some(r) = &f.remediation {
-            let _ = writeln!(out, "{pad}→ {}", r.text);
+            let _ = writeln!(out, "{pad}→ {}", safe(&r.text));
             for c in &r.commands {
-                let _ = writeln!(out, "{pad}  {}", style.bold(&format!("$ {c}")));
+                let _ = writeln!(out, "{pad}  {}", style.bold(&format!("$ {}", safe(c))));
             }
         }
     }

@@ -15,6 +15,28 @@ use crate::checks::{Finding, Status};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Text from an image, a container, a daemon, a file or the user, made safe
+/// for a terminal: control characters (escape sequences that clear the
+/// screen or set the title, a carriage return that hides what precedes it)
+/// are shown escaped, never sent. JSON escapes them by itself.
+pub(crate) fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\n' => "\\n".to_owned(),
+                '\t' => "\\t".to_owned(),
+                '\r' => "\\r".to_owned(),
+                c if c.is_control() && (c as u32) < 0x100 => format!("\\x{:02x}", c as u32),
+                c if c.is_control() => format!("\\u{{{:x}}}", c as u32),
+                c => c.to_string(),
+            })
+            .collect(),
+    )
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {

@@ -28,10 +28,10 @@ pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: boo
         .collect();
     match recipe {
         Some(r) => {
-            let line: Vec<String> = r.argv.iter().map(|w| shell_word(w)).collect();
+            let line: Vec<String> = r.argv.iter().map(|w| super::safe(&shell_word(w)).into_owned()).collect();
             let line = line.join(" ");
             let compose: String = super::compose::service(&r.spec)
-                .lines().map(|l| format!("  {l}\n")).collect();
+                .lines().map(|l| format!("  {}\n", super::safe(l))).collect();
             let mut out = format!("\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}");
             if from_container {
                 out.push_str("  (made from the container's settings that matter to systemd: add its ports, networks, env and other options)\n");

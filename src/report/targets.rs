@@ -68,11 +68,14 @@ pub fn human(
 ) -> String {
     let mut out = human::groups(shared, style);
     for t in targets {
-        let what = format!("{} {}", kind(t.target), t.target.name);
+        let what = format!("{} {}", kind(t.target), super::safe(&t.target.name));
         out.push_str(&style.bold(&format!("── {what} ──")));
         out.push_str("\n\n");
         if let Err(e) = &t.target.run {
-            out.push_str(&format!("  cannot be judged as a run line: {e}\n\n"));
+            out.push_str(&format!(
+                "  cannot be judged as a run line: {}\n\n",
+                super::safe(e)
+            ));
         }
         out.push_str(&human::groups(t.findings, style));
         out.push_str(&human::verdict_line(
@@ -85,7 +88,7 @@ pub fn human(
             Some(r) => {
                 out.push_str(&format!("\nCorrected {}:\n", kind(t.target)));
                 for line in fix_in_form(t.target, r, diff).lines() {
-                    out.push_str(&format!("  {line}\n"));
+                    out.push_str(&format!("  {}\n", super::safe(line)));
                 }
             }
             None => out.push_str(&super::recipe::render(t.findings, None, false)),
