@@ -236,31 +236,53 @@ fn root_that_does_not_exist_or_is_a_file() {
     }
 }
 
+/// A host running hundreds of containers has a mountinfo of 100 000 lines
+/// (15 MB): it is streamed and judged as the host it is; only a captured
+/// table over 256 MiB is refused. Whole-file reads keep their 4 MiB cap.
 #[test]
-fn file_over_the_cap() {
+fn large_tables_are_judged_and_only_huge_ones_refused() {
     let tmp = copy_fixture("debian12-v2");
     let path = tmp.path().join(MOUNTINFO);
     let text = fs::read_to_string(&path).unwrap();
+    let (_, before) = json_of(tmp.path(), &[]);
     let mut big = text.clone();
-    let mut id = 1000;
-    while big.len() <= 4 << 20 {
+    for id in 1000..101_000 {
         big.push_str(&format!(
-            "{id} 27 0:99 / /mnt/pad{id} rw,relatime - tmpfs tmpfs rw\n"
+            "{id} 27 0:{} / /var/lib/docker/overlay2/{id:064}/merged rw,relatime shared:{id} - overlay overlay rw,lowerdir=/var/lib/docker/overlay2/l/A:/var/lib/docker/overlay2/l/B,upperdir=/var/lib/docker/overlay2/{id}/diff\n",
+            id % 4000
         ));
-        id += 1;
     }
+    assert!(big.len() > 15 << 20, "{}", big.len());
     fs::write(&path, &big).unwrap();
-    assert_mounts_error(tmp.path(), "larger than 4 MiB, refused");
+    let (code, after) = json_of(tmp.path(), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(after["checks"], before["checks"]);
+    assert_eq!(
+        after["facts"]["host"]["cgroup"],
+        before["facts"]["host"]["cgroup"]
+    );
 
-    // Exactly at the cap is still read.
+    // Over the cap for captured tables: refused before reading.
+    fs::File::create(&path).unwrap().set_len(300 << 20).unwrap();
+    assert_mounts_error(tmp.path(), "larger than 256 MiB, refused");
+
+    // Exactly at the cap of a whole-file read is still read; one byte more is not.
+    fs::write(&path, text).unwrap();
     let exact = tmp.path().join("proc/cmdline");
     let mut line = "root=/dev/vda".to_owned();
     line.push_str(&" ".repeat((4 << 20) - line.len()));
     fs::write(&exact, &line).unwrap();
-    fs::write(&path, text).unwrap();
     let (code, doc) = json_of(tmp.path(), &[]);
     assert_eq!(code, 0);
     assert_eq!(status_of(&doc, "host.cmdline"), "pass");
+    line.push(' ');
+    fs::write(&exact, &line).unwrap();
+    let (_, doc) = json_of(tmp.path(), &[]);
+    assert!(
+        message(&doc, "host.cmdline").contains("larger than 4 MiB, refused"),
+        "{}",
+        message(&doc, "host.cmdline")
+    );
 }
 
 /// `--root /host` with the host's real /proc mounted there: /proc/self is the doctor's own

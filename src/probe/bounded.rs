@@ -20,6 +20,22 @@ pub(crate) const MAX_CONFIG: u64 = 1 << 20;
 /// The bytes of a regular file of at most `cap` bytes; else one line saying
 /// why (without the path: callers name the file as the user knows it).
 pub(crate) fn bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let file = open(path, cap)?;
+    let too_large = || format!("larger than {}, refused", size(cap));
+    let mut buf = Vec::new();
+    // /proc and /sys files say 0 or 4096 whatever they hold: the cap holds.
+    file.take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_reason(&e))?;
+    if buf.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// A regular file opened for reading, whose size (as stat says) is at most
+/// `cap`; the caller bounds what it reads by `cap` too.
+pub(crate) fn open(path: &Path, cap: u64) -> Result<fs::File, String> {
     // O_NONBLOCK: opening a FIFO with no writer must not block.
     let file = fs::OpenOptions::new()
         .read(true)
@@ -34,19 +50,10 @@ pub(crate) fn bytes(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err(format!("not a regular file ({})", kind(&meta.file_type())));
     }
-    let too_large = || format!("larger than {}, refused", size(cap));
     if meta.len() > cap {
-        return Err(too_large());
+        return Err(format!("larger than {}, refused", size(cap)));
     }
-    let mut buf = Vec::new();
-    // /proc and /sys files say 0 or 4096 whatever they hold: the cap holds.
-    file.take(cap + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| io_reason(&e))?;
-    if buf.len() as u64 > cap {
-        return Err(too_large());
-    }
-    Ok(buf)
+    Ok(file)
 }
 
 /// A user's file as UTF-8 text; the error names it.

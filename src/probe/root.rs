@@ -6,8 +6,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Files larger than this are refused: nothing a probe reads is near it.
+/// Files larger than this are refused: nothing a probe reads whole is near it.
 pub(crate) const MAX_FILE: u64 = 4 << 20;
+/// Tables read line by line (mountinfo) under a captured root: large, as a
+/// host with thousands of containers has, but bounded. The live /proc has no cap.
+pub(crate) const MAX_TABLE: u64 = 256 << 20;
 
 /// How a probe used a host path; `capture` copies exactly these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +150,17 @@ impl HostRoot {
         self.note(rel, Access::Content);
         let path = self.resolve(rel)?;
         super::bounded::bytes(&path, MAX_FILE).map_err(|e| format!("{rel}: {e}"))
+    }
+
+    /// A table such as mountinfo, to read line by line: the live one whatever
+    /// its size, a captured one up to [`MAX_TABLE`].
+    pub(crate) fn open_table(&self, rel: &str) -> Result<impl std::io::BufRead, String> {
+        use std::io::Read;
+        self.note(rel, Access::Content);
+        let cap = if self.is_live() { u64::MAX } else { MAX_TABLE };
+        let path = self.resolve(rel)?;
+        let file = super::bounded::open(&path, cap).map_err(|e| format!("{rel}: {e}"))?;
+        Ok(std::io::BufReader::with_capacity(1 << 16, file.take(cap)))
     }
 
     /// Reads a text file; bytes that are not UTF-8 become U+FFFD.
