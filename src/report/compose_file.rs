@@ -1,19 +1,398 @@
 //! The corrected service in the user's compose file: the service with only
 //! the keys systemd needs changed, and the file's diff.
 
+use std::collections::BTreeSet;
+
+use yaml_rust2::yaml::Hash;
+use yaml_rust2::Yaml;
+
+use super::compose::{bool_key, list_key, scalar_key};
+use crate::facts::run::RunArg;
 use crate::recipe::Recipe;
-use crate::runline::compose::Service;
+use crate::runline::compose::{At, Service};
+
+fn key(k: &str) -> Yaml {
+    Yaml::String(k.to_owned())
+}
+
+/// The service's mapping with the recipe's edits, the keys they touch, and
+/// what could not be edited here.
+struct Edited {
+    node: Hash,
+    changed: BTreeSet<String>,
+    notes: Vec<String>,
+}
+
+/// The options of `a` not in `b` (as a multiset of name and value).
+fn minus<'a, T>(
+    a: &'a [T],
+    b: &[(String, Option<String>)],
+    id: impl Fn(&T) -> (String, Option<String>),
+) -> Vec<&'a T> {
+    let mut left: Vec<(String, Option<String>)> = b.to_vec();
+    let mut out = Vec::new();
+    for x in a {
+        match left.iter().position(|y| *y == id(x)) {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => out.push(x),
+        }
+    }
+    out
+}
+
+fn edit(service: &Service, recipe: &Recipe) -> Edited {
+    let mut e = Edited {
+        node: service.node.clone(),
+        changed: BTreeSet::new(),
+        notes: vec![],
+    };
+    let new: Vec<(String, Option<String>)> = recipe
+        .spec
+        .options
+        .iter()
+        .filter(|a| a.name != "detach")
+        .map(|a| (a.name.clone(), a.value.clone()))
+        .collect();
+    let old: Vec<(String, Option<String>)> = service
+        .sources
+        .iter()
+        .map(|s| (s.name.clone(), s.value.clone()))
+        .collect();
+    // Entries to drop, by key, highest index first so earlier ones keep their place.
+    let mut drops: Vec<(String, usize)> = Vec::new();
+    for s in minus(&service.sources, &new, |s| {
+        (s.name.clone(), s.value.clone())
+    }) {
+        match s.at {
+            Some(At::Key) => {
+                // A tombstone keeps the key's place for a replacement.
+                e.node.insert(key(&s.key), Yaml::BadValue);
+                e.changed.insert(s.key.clone());
+            }
+            Some(At::Entry(i)) => drops.push((s.key.clone(), i)),
+            None => e.notes.push(format!(
+                "remove what makes `--{} {}` ({}: set in another file or by extends)",
+                s.name,
+                s.value.as_deref().unwrap_or(""),
+                s.key
+            )),
+        }
+    }
+    drops.sort_by_key(|d| std::cmp::Reverse(d.1));
+    for (k, i) in drops {
+        match e.node.get_mut(&key(&k)) {
+            Some(Yaml::Array(a)) if i < a.len() => {
+                a.remove(i);
+            }
+            Some(Yaml::Hash(h)) => {
+                if let Some(name) = h.keys().nth(i).cloned() {
+                    h.remove(&name);
+                }
+            }
+            Some(v) => *v = Yaml::BadValue,
+            None => {}
+        }
+        e.changed.insert(k);
+    }
+    let added = minus(&recipe.spec.options, &old, |a: &RunArg| {
+        (a.name.clone(), a.value.clone())
+    });
+    for a in added.into_iter().filter(|a| a.name != "detach") {
+        add(&mut e, a);
+    }
+    e
+}
+
+/// A list key's value as a list (a single string becomes its first item).
+fn list<'a>(node: &'a mut Hash, k: &str) -> &'a mut Vec<Yaml> {
+    let slot = node.entry(key(k)).or_insert(Yaml::BadValue);
+    if !matches!(slot, Yaml::Array(_)) {
+        let first = match std::mem::replace(slot, Yaml::BadValue) {
+            Yaml::BadValue | Yaml::Null => vec![],
+            other => vec![other],
+        };
+        *slot = Yaml::Array(first);
+    }
+    match slot {
+        Yaml::Array(a) => a,
+        _ => unreachable!("made a list above"),
+    }
+}
+
+/// One option the recipe adds, as the compose key that does the same.
+fn add(e: &mut Edited, a: &RunArg) {
+    let v = a.value.clone().unwrap_or_default();
+    let name = a.name.as_str();
+    let k: &str = if let Some(k) = bool_key(name) {
+        e.node.insert(key(k), Yaml::Boolean(a.is_on()));
+        k
+    } else if name == "volume" {
+        list(&mut e.node, "volumes").push(Yaml::String(v));
+        "volumes"
+    } else if name == "mount" {
+        list(&mut e.node, "volumes").push(Yaml::Hash(long_mount(&v)));
+        "volumes"
+    } else if name == "ulimit" {
+        let Some((n, limits)) = v.split_once('=') else {
+            return e.notes.push(format!("add `--ulimit {v}` by hand"));
+        };
+        let (soft, hard) = limits.split_once(':').unwrap_or((limits, limits));
+        let num = |x: &str| {
+            x.parse::<i64>()
+                .map_or(Yaml::String(x.into()), Yaml::Integer)
+        };
+        let mut limit = Hash::new();
+        limit.insert(key("soft"), num(soft));
+        limit.insert(key("hard"), num(hard));
+        let slot = e
+            .node
+            .entry(key("ulimits"))
+            .or_insert(Yaml::Hash(Hash::new()));
+        if !matches!(slot, Yaml::Hash(_)) {
+            *slot = Yaml::Hash(Hash::new());
+        }
+        if let Yaml::Hash(h) = slot {
+            h.insert(key(n), Yaml::Hash(limit));
+        }
+        "ulimits"
+    } else if name == "env" {
+        let (n, val) = v.split_once('=').unwrap_or((&v, ""));
+        match e.node.get_mut(&key("environment")) {
+            Some(Yaml::Hash(h)) => {
+                h.insert(key(n), Yaml::String(val.into()));
+            }
+            _ => list(&mut e.node, "environment").push(Yaml::String(v.clone())),
+        }
+        "environment"
+    } else if let Some(k) = list_key(name) {
+        let l = list(&mut e.node, k);
+        for item in v
+            .split(',')
+            .filter(|_| k.starts_with("cap_"))
+            .map(str::to_owned)
+        {
+            l.push(Yaml::String(item));
+        }
+        if !k.starts_with("cap_") {
+            l.push(Yaml::String(v));
+        }
+        k
+    } else if let Some(k) = scalar_key(name) {
+        e.node.insert(key(k), Yaml::String(v));
+        k
+    } else {
+        return e
+            .notes
+            .push(format!("no compose key for `--{name} {v}`: add it by hand"));
+    };
+    e.changed.insert(k.to_owned());
+}
+
+/// `--mount type=bind,src=…,dst=…,readonly,bind-recursive=…` in long syntax.
+fn long_mount(spec: &str) -> Hash {
+    let mut h = Hash::new();
+    let mut bind = Hash::new();
+    for field in spec.split(',').filter(|f| !f.is_empty()) {
+        let (k, v) = field.split_once('=').unwrap_or((field, "true"));
+        match k {
+            "type" => {
+                h.insert(key("type"), key(v));
+            }
+            "source" | "src" => {
+                h.insert(key("source"), key(v));
+            }
+            "destination" | "dst" | "target" => {
+                h.insert(key("target"), key(v));
+            }
+            "readonly" | "ro" => {
+                h.insert(key("read_only"), Yaml::Boolean(v != "false" && v != "0"));
+            }
+            "bind-propagation" => {
+                bind.insert(key("propagation"), key(v));
+            }
+            "bind-recursive" => {
+                bind.insert(key("recursive"), key(v));
+            }
+            _ => {}
+        }
+    }
+    if !bind.is_empty() {
+        h.insert(key("bind"), Yaml::Hash(bind));
+    }
+    h
+}
+
+/// A string YAML reads back as the same string without quotes (also YAML
+/// 1.1, which docker-compose 1.x reads: `yes`, `on`, `22:22` are not strings there).
+fn plain(s: &str) -> bool {
+    let reserved = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
+    ];
+    let mut chars = s.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '.'));
+    first_ok
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:+=@,%-".contains(c))
+        && !s.ends_with(':')
+        && !reserved.contains(&s.to_ascii_lowercase().as_str())
+        && !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ':' || c == '.' || c == '_')
+        && s.parse::<f64>().is_err()
+}
+
+fn scalar(v: &Yaml) -> String {
+    match v {
+        Yaml::String(s) if plain(s) => s.clone(),
+        Yaml::String(s) => serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into()),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Real(r) => r.clone(),
+        Yaml::Boolean(b) => b.to_string(),
+        Yaml::Array(a) => format!("[{}]", a.iter().map(scalar).collect::<Vec<_>>().join(", ")),
+        Yaml::Hash(h) => format!(
+            "{{{}}}",
+            h.iter()
+                .map(|(k, v)| format!("{}: {}", scalar(k), scalar(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => "null".into(),
+    }
+}
+
+/// `key: value` in block style at `ind` spaces.
+fn emit(k: &Yaml, v: &Yaml, ind: usize, out: &mut Vec<String>) {
+    let pad = " ".repeat(ind);
+    let k = scalar(k);
+    if k == "cgroup" && ind > 0 {
+        // docker-compose 1.29.2: "Unsupported config option for services.NAME: 'cgroup'".
+        out.push(format!(
+            "{pad}# `cgroup:` needs Docker Compose v2 (docker-compose 1.x refuses it)"
+        ));
+    }
+    match v {
+        Yaml::Hash(h) if !h.is_empty() => {
+            out.push(format!("{pad}{k}:"));
+            for (k2, v2) in h {
+                emit(k2, v2, ind + 2, out);
+            }
+        }
+        Yaml::Array(a) if !a.is_empty() => {
+            out.push(format!("{pad}{k}:"));
+            for item in a {
+                match item {
+                    Yaml::Hash(h) if !h.is_empty() => {
+                        let mut lines = Vec::new();
+                        for (k2, v2) in h {
+                            emit(k2, v2, ind + 4, &mut lines);
+                        }
+                        lines[0] = format!("{pad}  - {}", lines[0].trim_start());
+                        out.extend(lines);
+                    }
+                    other => out.push(format!("{pad}  - {}", scalar(other))),
+                }
+            }
+        }
+        other => out.push(format!("{pad}{k}: {}", scalar(other))),
+    }
+}
+
+/// The service's lines in the file with the edits made, at the file's indentation.
+fn corrected_lines(service: &Service, recipe: &Recipe) -> Vec<String> {
+    let e = edit(service, recipe);
+    let lines: Vec<&str> = service.text.lines().collect();
+    let span = &service.span;
+    let live = |v: &Yaml| !matches!(v, Yaml::BadValue);
+    let mut out = Vec::new();
+    let Some(ki) = span.key_indent.filter(|_| span.end > span.start) else {
+        // Not a block mapping (or not found): the whole service, re-emitted.
+        out.push(format!(
+            "{}{}:",
+            " ".repeat(span.indent),
+            scalar(&key(&service.name))
+        ));
+        for (k, v) in e.node.iter().filter(|(_, v)| live(v)) {
+            emit(k, v, span.indent + 2, &mut out);
+        }
+        notes(&e, span.indent + 2, &mut out);
+        return out;
+    };
+    let mut pos = span.start;
+    let mut written = BTreeSet::new();
+    for ks in &span.keys {
+        out.extend(lines[pos..ks.start].iter().map(|l| (*l).to_owned()));
+        written.insert(ks.key.clone());
+        let v = e.node.get(&key(&ks.key));
+        match v {
+            Some(v) if e.changed.contains(&ks.key) && live(v) => {
+                emit(&key(&ks.key), v, ki, &mut out)
+            }
+            Some(_) if e.changed.contains(&ks.key) => {}
+            _ => out.extend(lines[ks.start..ks.end].iter().map(|l| (*l).to_owned())),
+        }
+        pos = ks.end;
+    }
+    for (k, v) in e.node.iter().filter(|(_, v)| live(v)) {
+        let name = crate::runline::compose::key_name(k);
+        if !written.contains(&name) {
+            emit(k, v, ki, &mut out);
+        }
+    }
+    notes(&e, ki, &mut out);
+    out.extend(lines[pos..span.end].iter().map(|l| (*l).to_owned()));
+    out
+}
+
+fn notes(e: &Edited, ind: usize, out: &mut Vec<String>) {
+    for n in &e.notes {
+        out.push(format!("{}# sdctr-doctor: {n}", " ".repeat(ind)));
+    }
+}
 
 /// The corrected service as YAML (`name:` and its keys).
 pub(crate) fn corrected_service(service: &Service, recipe: &Recipe) -> String {
-    format!(
-        "{}:\n{}",
-        service.name,
-        super::compose::service(&recipe.spec)
-    )
+    let ind = service.span.indent;
+    let mut out = String::new();
+    for l in corrected_lines(service, recipe) {
+        out.push_str(
+            l.get(ind..)
+                .filter(|_| l.starts_with(&" ".repeat(ind)))
+                .unwrap_or(l.trim_start()),
+        );
+        out.push('\n');
+    }
+    out
 }
 
 /// A unified diff of the file with the service corrected.
 pub(crate) fn diff(service: &Service, recipe: &Recipe) -> String {
-    corrected_service(service, recipe)
+    let old = &service.text;
+    let lines: Vec<&str> = old.lines().collect();
+    let span = &service.span;
+    let mut new: Vec<String> = lines[..span.start]
+        .iter()
+        .map(|l| (*l).to_owned())
+        .collect();
+    new.extend(corrected_lines(service, recipe));
+    new.extend(
+        lines[span.end.min(lines.len())..]
+            .iter()
+            .map(|l| (*l).to_owned()),
+    );
+    let mut new = new.join("\n");
+    if old.ends_with('\n') || old.is_empty() {
+        new.push('\n');
+    }
+    let path = service
+        .path
+        .trim_start_matches("./")
+        .trim_start_matches('/');
+    similar::TextDiff::from_lines(old.as_str(), new.as_str())
+        .unified_diff()
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
 }
