@@ -396,3 +396,164 @@ pub(crate) fn diff(service: &Service, recipe: &Recipe) -> String {
         .header(&format!("a/{path}"), &format!("b/{path}"))
         .to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::facts::Facts;
+    use crate::runline::compose::{targets, ComposeFile};
+    use crate::runline::target::{Origin, Target};
+    use crate::testing::{hybrid_host, unified_host};
+
+    fn services(files: &[(&str, &str)]) -> Vec<Target> {
+        let files: Vec<ComposeFile> = files
+            .iter()
+            .map(|(p, t)| ComposeFile {
+                path: (*p).into(),
+                dir: PathBuf::from("/p"),
+                text: (*t).into(),
+            })
+            .collect();
+        targets(&files, &BTreeMap::new()).unwrap()
+    }
+
+    fn fix(host: &Facts, t: &Target) -> (Service, Option<Recipe>) {
+        let mut f = host.clone();
+        f.run = Some(t.run.clone().unwrap());
+        let Origin::Compose(s) = &t.origin else {
+            panic!("not a service")
+        };
+        (s.clone(), crate::recipe::recipe(&f))
+    }
+
+    const FILE: &str = "\
+services:
+  # systemd in a container
+  boot:
+    image: jrei/systemd-debian:12   # pinned
+    init: true
+    tmpfs: /tmp
+    volumes:
+      - ./data:/data
+      - /sys/fs/cgroup:/sys/fs/cgroup:ro
+
+    environment:
+      PORT: \"22:22\"
+    command: /lib/systemd/systemd
+  redis:
+    image: redis:7
+";
+
+    #[test]
+    fn only_the_keys_the_recipe_changes_are_rewritten() {
+        let t = services(&[("compose.yml", FILE)]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let r = r.expect("the line fails here");
+        assert_eq!(
+            corrected_service(&s, &r),
+            "\
+boot:
+  image: jrei/systemd-debian:12   # pinned
+  tmpfs:
+    - /tmp
+    - /run
+    - /run/lock
+  volumes:
+    - ./data:/data
+    - /sys/fs/cgroup:/sys/fs/cgroup:rw
+
+  environment:
+    PORT: \"22:22\"
+  command: /lib/systemd/systemd
+  # `cgroup:` needs Docker Compose v2 (docker-compose 1.x refuses it)
+  cgroup: host
+  stop_signal: SIGRTMIN+3
+"
+        );
+        // Read back and judged again: nothing fails any more.
+        let again = services(&[(
+            "c.yml",
+            &format!("services:\n{}", indent(&corrected_service(&s, &r))),
+        )]);
+        let options = |spec: &crate::facts::run::RunSpec| {
+            let mut o: Vec<_> = spec
+                .options
+                .iter()
+                .map(|a| (a.name.clone(), a.value.clone()))
+                .collect();
+            o.sort();
+            o
+        };
+        assert_eq!(
+            options(&again[0].run.as_ref().unwrap().spec),
+            options(&r.spec)
+        );
+        assert_eq!(fix(&unified_host(), &again[0]).1, None);
+    }
+
+    fn indent(text: &str) -> String {
+        text.lines().map(|l| format!("  {l}\n")).collect()
+    }
+
+    #[test]
+    fn the_diff_replaces_only_the_service() {
+        let t = services(&[("./compose.yml", FILE)]);
+        let (s, r) = fix(&hybrid_host(), &t[0]);
+        let d = diff(&s, &r.unwrap());
+        assert!(
+            d.starts_with("--- a/compose.yml\n+++ b/compose.yml\n@@ "),
+            "{d}"
+        );
+        assert!(d.contains("\n-    init: true\n"), "{d}");
+        assert!(d.contains("\n+    stop_signal: SIGRTMIN+3\n"), "{d}");
+        assert!(!d.contains("-  redis:") && !d.contains("+  redis:"), "{d}");
+        assert!(!d.contains("-    image:"), "{d}");
+    }
+
+    #[test]
+    fn a_key_set_in_another_file_gets_a_note() {
+        let base = "services:\n  s:\n    image: i\n    init: true\n";
+        let over = "services:\n  s:\n    command: /sbin/init\n";
+        let t = services(&[("a.yml", base), ("b.yml", over)]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let out = corrected_service(&s, &r.unwrap());
+        assert!(out.starts_with("s:\n  command: /sbin/init\n"), "{out}");
+        assert!(
+            out.contains("  # sdctr-doctor: remove what makes `--init ` (init: set in another file or by extends)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_flow_service_is_written_out_whole() {
+        let t = services(&[(
+            "c.yml",
+            "services:\n  s: {image: i, command: /sbin/init, init: true}\n",
+        )]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let out = corrected_service(&s, &r.unwrap());
+        assert!(
+            out.starts_with("s:\n  image: i\n  command: /sbin/init\n"),
+            "{out}"
+        );
+        assert!(!out.contains("init: true"), "{out}");
+    }
+
+    #[test]
+    fn scalars_stay_strings_in_yaml_1_1() {
+        for s in ["22:22", "yes", "On", "1.5", "-x", "a b", "${X}", "", "~"] {
+            assert!(!plain(s), "{s}");
+        }
+        for s in [
+            "SIGRTMIN+3",
+            "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+            "host",
+            "nofile",
+        ] {
+            assert!(plain(s), "{s}");
+        }
+    }
+}

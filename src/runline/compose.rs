@@ -359,12 +359,13 @@ fn extended(
             let shown = path.display().to_string();
             let doc = load(&shown, &text)?;
             let mut svcs = Vec::new();
+            let dir = path.parent().map_or(dir.to_path_buf(), Path::to_path_buf);
             for (n, _, h) in services(&shown, &doc)? {
-                let h = interpolated(&shown, &n, &h, env)?;
+                let mut h = interpolated(&shown, &n, &h, env)?;
+                argv::rebase(&mut h, &dir, env);
                 svcs.push((n, h));
             }
             let found = svcs.iter().find(|(n, _)| *n == base).map(|s| s.1.clone());
-            let dir = path.parent().map_or(dir.to_path_buf(), Path::to_path_buf);
             (found, svcs, dir)
         }
         None => (
@@ -481,4 +482,287 @@ pub fn dotenv(text: &str) -> BTreeMap<String, String> {
 /// A mapping key as text.
 pub(crate) fn key_name(k: &Yaml) -> String {
     argv::scalar(k).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> ComposeFile {
+        ComposeFile {
+            path: path.into(),
+            dir: PathBuf::from("/srv/My.Proj"),
+            text: text.into(),
+        }
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn one(text: &str) -> Target {
+        let mut t = targets(&[file("compose.yml", text)], &env(&[("HOME", "/home/u")])).unwrap();
+        assert_eq!(t.len(), 1);
+        t.remove(0)
+    }
+
+    fn argv(t: &Target) -> Vec<String> {
+        t.run.as_ref().unwrap().argv.clone()
+    }
+
+    #[test]
+    fn keys_become_the_options_compose_sets() {
+        let t = one(
+            "services:\n  s:\n    image: img\n    privileged: true\n    init: false\n    cgroup: host\n    user: 0\n    read_only: true\n    security_opt: [seccomp=unconfined]\n    cap_add: [SYS_ADMIN]\n    cap_drop: [NET_RAW]\n    stop_signal: RTMIN+3\n    userns_mode: host\n    runtime: runc\n    cgroup_parent: p.slice\n    container_name: c1\n    hostname: h\n    pid: host\n    ipc: host\n    network_mode: host\n    devices: [/dev/fuse]\n    sysctls: {net.ipv4.ip_forward: 1}\n    shm_size: 64m\n    mem_limit: 1g\n    ports: [\"8080:80\", {target: 22, published: 2222, protocol: tcp}]\n    ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 4096}\n    tmpfs: /run\n    entrypoint: /usr/bin/env A=1\n    command: [\"/sbin/init\", \"--log-level=debug\"]\n",
+        );
+        let s = &t.run.as_ref().unwrap().spec;
+        assert!(s.privileged && !s.init && s.read_only);
+        assert_eq!(s.cgroupns.as_deref(), Some("host"));
+        assert_eq!(s.user.as_deref(), Some("0"));
+        assert_eq!(s.security_opt, ["seccomp=unconfined"]);
+        assert_eq!(
+            (s.cap_add.as_slice(), s.cap_drop.as_slice()),
+            (&["SYS_ADMIN".to_owned()][..], &["NET_RAW".to_owned()][..])
+        );
+        assert_eq!(s.stop_signal.as_deref(), Some("RTMIN+3"));
+        assert_eq!(s.userns.as_deref(), Some("host"));
+        assert_eq!(s.cgroup_parent.as_deref(), Some("p.slice"));
+        assert!(s.has_tmpfs("/run"));
+        assert_eq!(s.entrypoint.as_deref(), Some("/usr/bin/env"));
+        assert_eq!(s.image, "img");
+        assert_eq!(s.args, ["A=1", "/sbin/init", "--log-level=debug"]);
+        let a = argv(&t).join(" ");
+        for want in [
+            "--name c1",
+            "--hostname h",
+            "--pid host",
+            "--ipc host",
+            "--network host",
+            "--device /dev/fuse",
+            "--sysctl net.ipv4.ip_forward=1",
+            "--shm-size 64m",
+            "--memory 1g",
+            "--publish 8080:80",
+            "--publish 2222:22/tcp",
+            "--ulimit nofile=1024:2048",
+            "--ulimit nproc=4096",
+            "--runtime runc",
+            "--init=false",
+        ] {
+            assert!(a.contains(want), "{want} not in {a}");
+        }
+    }
+
+    #[test]
+    fn short_and_long_volumes() {
+        let t = one(
+            "services:\n  s:\n    image: img\n    volumes:\n      - ./data:/data:ro\n      - ../up:/up\n      - ~/cache:/cache\n      - named:/named\n      - /anon\n      - /sys/fs/cgroup:/sys/fs/cgroup:rw\n      - type: bind\n        source: ./conf\n        target: /etc/x\n        read_only: true\n        bind:\n          propagation: rslave\n      - type: tmpfs\n        target: /run\n        tmpfs:\n          size: 65536\n      - {type: volume, source: v, target: /v}\n",
+        );
+        let a = argv(&t);
+        let vols: Vec<&str> = a
+            .windows(2)
+            .filter(|w| w[0] == "--volume" || w[0] == "--mount")
+            .map(|w| w[1].as_str())
+            .collect();
+        assert_eq!(
+            vols,
+            [
+                "/srv/My.Proj/data:/data:ro",
+                "/srv/up:/up",
+                "/home/u/cache:/cache",
+                "named:/named",
+                "/anon",
+                "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                "type=bind,source=/srv/My.Proj/conf,target=/etc/x,readonly,bind-propagation=rslave",
+                "type=tmpfs,target=/run,tmpfs-size=65536",
+                "type=volume,source=v,target=/v",
+            ]
+        );
+        let s = &t.run.as_ref().unwrap().spec;
+        assert!(s.has_tmpfs("/run"));
+        assert_eq!(s.cgroup_binds().count(), 1);
+        assert!(s.mounts.iter().any(|m| m.target == "/etc/x" && m.read_only));
+    }
+
+    #[test]
+    fn environment_forms_and_interpolation() {
+        let text = "services:\n  s:\n    image: ${REG:-docker.io}/img:${TAG:?set TAG}\n    environment:\n      - container=docker\n      - FROM_ENV\n      - NOT_SET\n      - PRICE=$$5\n    command: sh -c 'echo \"a b\"'\n";
+        let e = env(&[("TAG", "12"), ("FROM_ENV", "x y")]);
+        let t = &targets(&[file("c.yml", text)], &e).unwrap()[0];
+        let a = argv(t);
+        assert_eq!(t.image(), Some("docker.io/img:12"));
+        let envs: Vec<&str> = a
+            .windows(2)
+            .filter(|w| w[0] == "--env")
+            .map(|w| w[1].as_str())
+            .collect();
+        assert_eq!(envs, ["container=docker", "FROM_ENV=x y", "PRICE=$5"]);
+        assert_eq!(a[a.len() - 3..], ["sh", "-c", "echo \"a b\""]);
+        let err = targets(&[file("c.yml", text)], &Env::new()).unwrap_err();
+        assert_eq!(
+            err,
+            "c.yml: service 's': required variable TAG is missing a value: set TAG"
+        );
+        let map = one("services:\n  s:\n    image: i\n    environment:\n      container: podman\n      EMPTY:\n");
+        assert_eq!(
+            map.run.unwrap().spec.env_container.as_deref(),
+            Some("podman")
+        );
+    }
+
+    #[test]
+    fn build_without_image_names_the_image_as_compose_v2() {
+        let t = one("services:\n  Web_1:\n    build: .\n");
+        assert_eq!(t.image(), Some("myproj-Web_1"));
+        let named = targets(
+            &[file(
+                "c.yml",
+                "name: Other\nservices:\n  w:\n    build: .\n",
+            )],
+            &Env::new(),
+        )
+        .unwrap();
+        assert_eq!(named[0].image(), Some("other-w"));
+        let none = one("services:\n  w:\n    restart: always\n");
+        assert!(none
+            .run
+            .unwrap_err()
+            .contains("neither `image` nor `build`"));
+    }
+
+    #[test]
+    fn refusals_are_one_line() {
+        let bad_yaml = targets(
+            &[file("c.yml", "services:\n  s:\n    image: [a\n")],
+            &Env::new(),
+        )
+        .unwrap_err();
+        assert!(bad_yaml.starts_with("c.yml: line "), "{bad_yaml}");
+        assert!(bad_yaml.contains(" col "), "{bad_yaml}");
+        assert!(!bad_yaml.contains('\n'));
+        let no_services =
+            targets(&[file("c.yml", "volumes:\n  v: {}\n")], &Env::new()).unwrap_err();
+        assert_eq!(no_services, "c.yml: no `services:` mapping");
+        let key = targets(
+            &[file(
+                "c.yml",
+                "services:\n  s:\n    image: i\n    privilged: true\n",
+            )],
+            &Env::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            key,
+            "c.yml: service 's': `privilged` is not a compose service key"
+        );
+        let top = targets(&[file("c.yml", "service:\n  s: {}\n")], &Env::new()).unwrap_err();
+        assert_eq!(top, "c.yml: `service` is not a compose file key");
+        // Extensions are allowed everywhere.
+        let ok = targets(
+            &[file(
+                "c.yml",
+                "x-a: 1\nservices:\n  x-b: {}\n  s:\n    image: i\n    x-c: 2\n",
+            )],
+            &Env::new(),
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+    }
+
+    #[test]
+    fn later_files_merge_over_earlier_ones() {
+        let base = file("a.yml", "services:\n  s:\n    image: old\n    privileged: true\n    cap_add: [SYS_ADMIN]\n    tmpfs: /tmp\n    volumes: [\"/sys/fs/cgroup:/sys/fs/cgroup:ro\", \"d:/d\"]\n    environment: {A: \"1\", B: \"2\"}\n    command: [old]\n  other:\n    image: o\n");
+        let over = file("b.yml", "services:\n  s:\n    image: new\n    cap_add: [NET_ADMIN, SYS_ADMIN]\n    tmpfs: [/run]\n    volumes: [\"/sys/fs/cgroup:/sys/fs/cgroup:rw\"]\n    environment: [B=3, container=docker]\n    command: /sbin/init\n");
+        let t = targets(&[base, over], &Env::new()).unwrap();
+        assert_eq!(
+            t.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["s", "other"]
+        );
+        let a = argv(&t[0]).join(" ");
+        assert_eq!(
+            a,
+            "docker run -d --privileged --tmpfs /tmp --tmpfs /run --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+             --volume /sys/fs/cgroup:/sys/fs/cgroup:rw --volume d:/d --env A=1 --env B=3 --env container=docker new /sbin/init"
+        );
+        let Origin::Compose(s) = &t[0].origin else {
+            panic!()
+        };
+        assert_eq!(s.path, "b.yml");
+        // privileged came from a.yml: not in b.yml's own service.
+        let privileged = s.sources.iter().find(|x| x.key == "privileged").unwrap();
+        assert_eq!(privileged.at, None);
+        let run = s
+            .sources
+            .iter()
+            .find(|x| x.value.as_deref() == Some("/run"))
+            .unwrap();
+        assert_eq!(run.at, Some(At::Entry(0)));
+        let tmp = s
+            .sources
+            .iter()
+            .find(|x| x.value.as_deref() == Some("/tmp"))
+            .unwrap();
+        assert_eq!(tmp.at, None);
+    }
+
+    #[test]
+    fn extends_and_merge_keys() {
+        let text = "x-sd: &sd\n  stop_signal: SIGRTMIN+3\n  tmpfs: [/run]\nservices:\n  base:\n    image: b\n    cap_add: [SYS_ADMIN]\n    command: /sbin/init\n  child:\n    <<: *sd\n    extends: base\n    image: c\n  far:\n    extends: {service: remote, file: sub/other.yml}\n";
+        let read = |p: &Path| {
+            assert_eq!(p, Path::new("/srv/My.Proj/sub/other.yml"));
+            Ok("services:\n  remote:\n    image: r\n    volumes: [./x:/x]\n    extends: root\n  root:\n    privileged: true\n".to_owned())
+        };
+        let t = targets_with(&[file("c.yml", text)], &Env::new(), &read).unwrap();
+        let child = argv(&t[1]).join(" ");
+        assert_eq!(
+            child,
+            "docker run -d --stop-signal SIGRTMIN+3 --tmpfs /run --cap-add SYS_ADMIN c /sbin/init"
+        );
+        // extends.file: paths there start at that file's directory.
+        let far = argv(&t[2]).join(" ");
+        assert_eq!(
+            far,
+            "docker run -d --privileged --volume /srv/My.Proj/sub/x:/x r"
+        );
+        let missing = targets(
+            &[file("c.yml", "services:\n  a:\n    extends: nope\n")],
+            &Env::new(),
+        )
+        .unwrap_err();
+        assert_eq!(missing, "c.yml: service 'a': `extends`: no service 'nope'");
+        let cycle = targets(
+            &[file(
+                "c.yml",
+                "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
+            )],
+            &Env::new(),
+        )
+        .unwrap_err();
+        assert!(cycle.ends_with("`extends` loops"), "{cycle}");
+    }
+
+    #[test]
+    fn looks_systemd_by_its_own_settings() {
+        for (svc, want) in [
+            ("command: /sbin/init", true),
+            ("command: [/lib/systemd/systemd, --system]", true),
+            ("entrypoint: /usr/lib/systemd/systemd", true),
+            ("command: init", true),
+            ("command: systemd", true),
+            ("stop_signal: SIGRTMIN+3", true),
+            ("stop_signal: RTMIN+3", true),
+            ("volumes: [/sys/fs/cgroup:/sys/fs/cgroup:ro]", true),
+            ("environment: [container=docker]", true),
+            ("tmpfs: [/run]", true),
+            ("tmpfs: [/tmp]", false),
+            ("command: redis-server --appendonly yes", false),
+            ("stop_signal: SIGTERM", false),
+        ] {
+            let t = one(&format!("services:\n  s:\n    image: i\n    {svc}\n"));
+            assert_eq!(t.looks_systemd, want, "{svc}");
+        }
+    }
 }

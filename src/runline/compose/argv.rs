@@ -302,11 +302,14 @@ pub(crate) fn entries(
 
 /// A relative or `~` path made absolute, as Compose resolves bind sources.
 fn resolve(src: &str, cx: &Ctx<'_>) -> String {
-    let joined: PathBuf = if let Some(rest) = src.strip_prefix("~/").or((src == "~").then_some(""))
-    {
-        Path::new(cx.env.get("HOME").map_or("~", String::as_str)).join(rest)
-    } else {
-        cx.dir.join(src)
+    absolute(src, cx.dir, cx.env)
+}
+
+fn absolute(src: &str, dir: &Path, env: &BTreeMap<String, String>) -> String {
+    let home = src.strip_prefix("~/").or((src == "~").then_some(""));
+    let joined: PathBuf = match home {
+        Some(rest) => Path::new(env.get("HOME").map_or("~", String::as_str)).join(rest),
+        None => dir.join(src),
     };
     let mut out = PathBuf::new();
     for c in joined.components() {
@@ -389,4 +392,29 @@ fn long_port(h: &Hash) -> Option<String> {
         s = format!("{s}/{proto}");
     }
     Some(s)
+}
+
+/// Relative bind sources made absolute from `dir`: a service from an
+/// `extends.file` keeps the paths of its own file.
+pub(super) fn rebase(svc: &mut Hash, dir: &Path, env: &BTreeMap<String, String>) {
+    let Some(Yaml::Array(vols)) = svc.get_mut(&Yaml::String("volumes".into())) else {
+        return;
+    };
+    for v in vols {
+        match v {
+            Yaml::String(s) => {
+                if let Some((src, rest)) = s.split_once(':').filter(|(src, _)| is_path(src)) {
+                    *s = format!("{}:{rest}", absolute(src, dir, env));
+                }
+            }
+            Yaml::Hash(h) => {
+                if let Some(Yaml::String(src)) = h.get_mut(&Yaml::String("source".into())) {
+                    if is_path(src) {
+                        *src = absolute(src, dir, env);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
