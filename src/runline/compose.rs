@@ -516,7 +516,7 @@ mod tests {
     #[test]
     fn keys_become_the_options_compose_sets() {
         let t = one(
-            "services:\n  s:\n    image: img\n    privileged: true\n    init: false\n    cgroup: host\n    user: 0\n    read_only: true\n    security_opt: [seccomp=unconfined]\n    cap_add: [SYS_ADMIN]\n    cap_drop: [NET_RAW]\n    stop_signal: RTMIN+3\n    userns_mode: host\n    runtime: runc\n    cgroup_parent: p.slice\n    container_name: c1\n    hostname: h\n    pid: host\n    ipc: host\n    network_mode: host\n    devices: [/dev/fuse]\n    sysctls: {net.ipv4.ip_forward: 1}\n    shm_size: 64m\n    mem_limit: 1g\n    ports: [\"8080:80\", {target: 22, published: 2222, protocol: tcp}]\n    ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 4096}\n    tmpfs: /run\n    entrypoint: /usr/bin/env A=1\n    command: [\"/sbin/init\", \"--log-level=debug\"]\n",
+            "services:\n  s:\n    image: img\n    privileged: true\n    init: false\n    cgroup: host\n    user: 0\n    read_only: true\n    security_opt: [seccomp=unconfined]\n    cap_add: [SYS_ADMIN]\n    cap_drop: [NET_RAW]\n    stop_signal: RTMIN+3\n    userns_mode: host\n    runtime: runc\n    cgroup_parent: p.slice\n    container_name: c1\n    hostname: h\n    pid: host\n    ipc: host\n    network_mode: host\n    devices: [/dev/fuse]\n    sysctls: {net.ipv4.ip_forward: 1}\n    shm_size: 64m\n    mem_limit: 1g\n    ports: [\"8080:80\", {target: 22, published: 2222, protocol: tcp}]\n    env_file: [.env, {path: conf/extra.env}]\n    ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 4096}\n    tmpfs: /run\n    entrypoint: /usr/bin/env A=1\n    command: [\"/sbin/init\", \"--log-level=debug\"]\n",
         );
         let s = &t.run.as_ref().unwrap().spec;
         assert!(s.privileged && !s.init && s.read_only);
@@ -531,6 +531,10 @@ mod tests {
         assert_eq!(s.userns.as_deref(), Some("host"));
         assert_eq!(s.cgroup_parent.as_deref(), Some("p.slice"));
         assert!(s.has_tmpfs("/run"));
+        assert_eq!(
+            s.env_files,
+            ["/srv/My.Proj/.env", "/srv/My.Proj/conf/extra.env"]
+        );
         assert_eq!(s.entrypoint.as_deref(), Some("/usr/bin/env"));
         assert_eq!(s.image, "img");
         assert_eq!(s.args, ["A=1", "/sbin/init", "--log-level=debug"]);

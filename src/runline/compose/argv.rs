@@ -174,6 +174,21 @@ pub(super) fn argv(svc: &Hash, cx: &Ctx<'_>) -> Result<(Vec<String>, Vec<Placed>
             Some(format!("{k}={v}")),
         );
     }
+    // Compose reads these itself; the line names them so the checks can say
+    // `container=` may hide there.
+    for f in get("env_file").map(items).unwrap_or_default() {
+        let path = match &f {
+            Yaml::Hash(h) => h.get(&Yaml::String("path".into())).and_then(scalar),
+            other => scalar(other),
+        };
+        let path = path.ok_or_else(|| bad("env_file"))?;
+        l.opt(
+            "env_file",
+            Item::Seq(f.clone()),
+            "env-file",
+            Some(absolute(&path, cx.dir, cx.env)),
+        );
+    }
     for (k, v) in entries(get("sysctls"), "sysctls")? {
         let v = v.unwrap_or_default();
         l.opt(
