@@ -346,3 +346,49 @@ fn the_corrected_service_is_valid_for_docker_compose() {
         );
     }
 }
+
+#[test]
+fn the_json_document_follows_the_schema() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = jsonschema::draft202012::new(&schema).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A service that cannot be a run line: `error` and a null argv.
+    let odd = dir.path().join("odd.yml");
+    std::fs::write(&odd, "services:\n  s:\n    restart: always\n").unwrap();
+    for (host, args) in [
+        (
+            "debian12-v2",
+            vec![
+                "--compose",
+                REEFER,
+                "--service",
+                "ubuntu",
+                "--service",
+                "cache",
+            ],
+        ),
+        ("dev-vm-hybrid", vec!["--compose", REEFER]),
+        (
+            "dev-vm-hybrid",
+            vec!["--compose", odd.to_str().unwrap(), "--service", "s"],
+        ),
+    ] {
+        let (_, doc) = json(host, &args);
+        assert!(!doc["targets"].as_array().unwrap().is_empty());
+        let errors: Vec<String> = v
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{host} {args:?}: {errors:#?}");
+    }
+    let (_, doc) = json(
+        "dev-vm-hybrid",
+        &["--compose", odd.to_str().unwrap(), "--service", "s"],
+    );
+    assert!(doc["targets"][0]["argv"].is_null());
+    assert!(doc["targets"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("neither `image` nor `build`"));
+}
