@@ -373,6 +373,13 @@ pub(crate) fn diff(service: &Service, recipe: &Recipe) -> String {
     let old = &service.text;
     let lines: Vec<&str> = old.lines().collect();
     let span = &service.span;
+    if !span.own_lines {
+        return format!(
+            "# {}: `services:` is written in flow style, no line diff; the corrected service:\n{}",
+            service.path,
+            corrected_service(service, recipe)
+        );
+    }
     let mut new: Vec<String> = lines[..span.start]
         .iter()
         .map(|l| (*l).to_owned())
@@ -383,9 +390,11 @@ pub(crate) fn diff(service: &Service, recipe: &Recipe) -> String {
             .iter()
             .map(|l| (*l).to_owned()),
     );
-    let mut new = new.join("\n");
+    // Keep the file's own line ends (`lines()` drops the `\r` of CRLF).
+    let eol = if old.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut new = new.join(eol);
     if old.ends_with('\n') || old.is_empty() {
-        new.push('\n');
+        new.push_str(eol);
     }
     let path = service
         .path
@@ -511,6 +520,36 @@ boot:
         assert!(d.contains("\n+    stop_signal: SIGRTMIN+3\n"), "{d}");
         assert!(!d.contains("-  redis:") && !d.contains("+  redis:"), "{d}");
         assert!(!d.contains("-    image:"), "{d}");
+    }
+
+    #[test]
+    fn crlf_files_keep_their_line_ends_in_the_diff() {
+        let crlf = FILE.replace('\n', "\r\n");
+        let t = services(&[("compose.yml", &crlf)]);
+        let (s, r) = fix(&hybrid_host(), &t[0]);
+        let d = diff(&s, &r.unwrap());
+        // Only `init` and `tmpfs` change, not every line of the file.
+        let changed = d
+            .lines()
+            .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+            .count();
+        assert_eq!(changed, 2, "{d:?}");
+        assert!(d.contains("+    stop_signal: SIGRTMIN+3\r\n"), "{d:?}");
+    }
+
+    #[test]
+    fn a_flow_services_mapping_gets_no_line_diff() {
+        let t = services(&[(
+            "c.yml",
+            "services: {s: {image: i, command: /sbin/init, init: true}}\n",
+        )]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let d = diff(&s, &r.unwrap());
+        assert!(
+            d.starts_with("# c.yml: `services:` is written in flow style"),
+            "{d}"
+        );
+        assert!(d.contains("\ns:\n  image: i\n"), "{d}");
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub(crate) struct ServiceSpan {
     pub(crate) keys: Vec<KeySpan>,
     /// The column of its keys; `None` when it is not a block mapping.
     pub(crate) key_indent: Option<usize>,
+    /// It has lines of its own: `services:` is a block mapping.
+    pub(crate) own_lines: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +92,7 @@ pub(super) fn services(text: &str) -> Vec<(String, ServiceSpan)> {
     };
     let lines: Vec<&str> = text.lines().collect();
     let (top, _) = entries(ev, doc);
-    let Some((_, _, at)) = top.into_iter().find(|(k, ..)| k == "services") else {
+    let Some((_, services_mark, at)) = top.into_iter().find(|(k, ..)| k == "services") else {
         return vec![];
     };
     let (svcs, svcs_end) = entries(ev, at);
@@ -125,6 +127,8 @@ pub(super) fn services(text: &str) -> Vec<(String, ServiceSpan)> {
                 indent: mark.col(),
                 keys: spans,
                 key_indent: if block { key_indent } else { None },
+                own_lines: mark.line() > services_mark.line()
+                    && svcs.iter().filter(|s| s.1.line() == mark.line()).count() == 1,
             },
         ));
     }
@@ -173,6 +177,9 @@ mod tests {
     fn a_flow_service_has_no_key_indent() {
         let s = services("services:\n  web: {image: nginx}\n");
         assert_eq!(s[0].1.key_indent, None);
+        assert!(s[0].1.own_lines);
+        let flow = services("services: {a: {image: i}, b: {image: j}}\n");
+        assert!(!flow[0].1.own_lines && !flow[1].1.own_lines);
         assert_eq!((s[0].1.start, s[0].1.end), (1, 2));
     }
 }
