@@ -44,7 +44,7 @@ fn minus<'a, T>(
 
 fn edit(service: &Service, recipe: &Recipe) -> Edited {
     let mut e = Edited {
-        node: service.node.clone(),
+        node: (*service.node).clone(),
         changed: BTreeSet::new(),
         notes: vec![],
     };
@@ -60,6 +60,10 @@ fn edit(service: &Service, recipe: &Recipe) -> Edited {
         .iter()
         .map(|s| (s.name.clone(), s.value.clone()))
         .collect();
+    let added = minus(&recipe.spec.options, &old, |a: &RunArg| {
+        (a.name.clone(), a.value.clone())
+    });
+    let added_keys: BTreeSet<&str> = added.iter().filter_map(|a| compose_key(&a.name)).collect();
     // Entries to drop, by key, highest index first so earlier ones keep their place.
     let mut drops: Vec<(String, usize)> = Vec::new();
     for s in minus(&service.sources, &new, |s| {
@@ -72,12 +76,25 @@ fn edit(service: &Service, recipe: &Recipe) -> Edited {
                 e.changed.insert(s.key.clone());
             }
             Some(At::Entry(i)) => drops.push((s.key.clone(), i)),
-            None => e.notes.push(format!(
-                "remove what makes `--{} {}` ({}: set in another file or by extends)",
-                s.name,
-                s.value.as_deref().unwrap_or(""),
-                s.key
-            )),
+            // A switch from a `<<:` merge: the service's own key overrides it.
+            None if bool_key(&s.name) == Some(s.key.as_str())
+                && service.merged_in.contains_key(&key(&s.key)) =>
+            {
+                e.node.insert(key(&s.key), Yaml::Boolean(false));
+                e.changed.insert(s.key.clone());
+            }
+            // A scalar set elsewhere that the recipe sets anew: the own key wins.
+            None if added_keys.contains(s.key.as_str()) && scalar_key(&s.name).is_some() => {}
+            None => {
+                let option = match &s.value {
+                    Some(v) => format!("--{} {v}", s.name),
+                    None => format!("--{}", s.name),
+                };
+                e.notes.push(format!(
+                    "remove what makes `{option}` (`{}`, set outside this service's own keys: another file, `extends` or a `<<:` merge)",
+                    s.key
+                ));
+            }
         }
     }
     drops.sort_by_key(|d| std::cmp::Reverse(d.1));
@@ -96,10 +113,15 @@ fn edit(service: &Service, recipe: &Recipe) -> Edited {
         }
         e.changed.insert(k);
     }
-    let added = minus(&recipe.spec.options, &old, |a: &RunArg| {
-        (a.name.clone(), a.value.clone())
-    });
     for a in added.into_iter().filter(|a| a.name != "detach") {
+        // A service's own key replaces what a `<<:` merge brings: start from that.
+        if let Some(k) = compose_key(&a.name) {
+            if !e.node.contains_key(&key(k)) {
+                if let Some(v) = service.merged_in.get(&key(k)) {
+                    e.node.insert(key(k), v.clone());
+                }
+            }
+        }
         add(&mut e, a);
     }
     e
@@ -118,6 +140,18 @@ fn list<'a>(node: &'a mut Hash, k: &str) -> &'a mut Vec<Yaml> {
     match slot {
         Yaml::Array(a) => a,
         _ => unreachable!("made a list above"),
+    }
+}
+
+/// The compose key an option goes under.
+fn compose_key(name: &str) -> Option<&'static str> {
+    match name {
+        "volume" | "mount" => Some("volumes"),
+        "ulimit" => Some("ulimits"),
+        "env" => Some("environment"),
+        _ => bool_key(name)
+            .or_else(|| list_key(name))
+            .or_else(|| scalar_key(name)),
     }
 }
 
@@ -561,9 +595,41 @@ boot:
         let out = corrected_service(&s, &r.unwrap());
         assert!(out.starts_with("s:\n  command: /sbin/init\n"), "{out}");
         assert!(
-            out.contains("  # sdctr-doctor: remove what makes `--init ` (init: set in another file or by extends)"),
+            out.contains("  # sdctr-doctor: remove what makes `--init` (`init`, set outside this service's own keys: another file, `extends` or a `<<:` merge)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_merge_key_line_stays_and_own_keys_override_it() {
+        let text = "x-sd: &sd\n  init: true\n  tmpfs: [/run]\nservices:\n  s:\n    <<: *sd\n    image: i\n    command: /sbin/init\n";
+        let t = services(&[("c.yml", text)]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let out = corrected_service(&s, &r.unwrap());
+        assert!(
+            out.starts_with("s:\n  <<: *sd\n  image: i\n  command: /sbin/init\n"),
+            "{out}"
+        );
+        // The anchor's `init: true` is overridden by the service's own key.
+        assert!(out.contains("\n  init: false\n"), "{out}");
+        assert!(!out.contains("sdctr-doctor:"), "{out}");
+        // The service's own `tmpfs` replaces the anchor's: it keeps /run.
+        assert!(
+            out.contains("  tmpfs:\n    - /run\n    - /run/lock\n    - /tmp\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_scalar_set_anew_needs_no_note() {
+        let base =
+            "services:\n  s:\n    image: i\n    stop_signal: SIGTERM\n    command: /sbin/init\n";
+        let over = "services:\n  s:\n    hostname: h\n";
+        let t = services(&[("a.yml", base), ("b.yml", over)]);
+        let (s, r) = fix(&unified_host(), &t[0]);
+        let out = corrected_service(&s, &r.unwrap());
+        assert!(out.contains("\n  stop_signal: SIGRTMIN+3\n"), "{out}");
+        assert!(!out.contains("sdctr-doctor:"), "{out}");
     }
 
     #[test]

@@ -39,8 +39,10 @@ pub struct Service {
     /// That file's text.
     pub(crate) text: String,
     /// The service's mapping there, as written (aliases resolved, nothing interpolated).
-    pub(crate) node: Hash,
-    pub(crate) span: ServiceSpan,
+    pub(crate) node: Box<Hash>,
+    /// The keys a `<<:` merge brings into it (the service's own keys win over them).
+    pub(crate) merged_in: Box<Hash>,
+    pub(crate) span: Box<ServiceSpan>,
     /// Per option of the run line, the key that made it.
     pub(crate) sources: Vec<Source>,
 }
@@ -404,8 +406,15 @@ fn target(
         name: m.name.clone(),
         path: file.path.clone(),
         text: file.text.clone(),
-        node: m.raw.clone(),
-        span,
+        node: Box::new(m.raw.clone()),
+        merged_in: Box::new(match merge::merge_keys(&Yaml::Hash(m.raw.clone())) {
+            Yaml::Hash(all) => all
+                .into_iter()
+                .filter(|(k, _)| !m.raw.contains_key(k))
+                .collect(),
+            _ => Hash::new(),
+        }),
+        span: Box::new(span),
         sources: vec![],
     };
     let run = argv::argv(node, &cx).and_then(|(words, placed)| {
