@@ -166,6 +166,12 @@ fn add(e: &mut Edited, a: &RunArg) {
         list(&mut e.node, "volumes").push(Yaml::String(v));
         "volumes"
     } else if name == "mount" {
+        if v.contains("bind-recursive=") {
+            // docker-compose 1.29.2: "volumes contains unsupported option: 'recursive'".
+            e.notes.push(
+                "`bind: recursive:` needs Docker Compose v2 (docker-compose 1.x refuses it)".into(),
+            );
+        }
         list(&mut e.node, "volumes").push(Yaml::Hash(long_mount(&v)));
         "volumes"
     } else if name == "ulimit" {
@@ -630,6 +636,88 @@ boot:
         let out = corrected_service(&s, &r.unwrap());
         assert!(out.contains("\n  stop_signal: SIGRTMIN+3\n"), "{out}");
         assert!(!out.contains("sdctr-doctor:"), "{out}");
+    }
+
+    /// A recipe made by hand: the service's own line plus `extra` options.
+    fn recipe_plus(t: &Target, extra: &[&str]) -> Recipe {
+        let mut argv = t.run.as_ref().unwrap().argv.clone();
+        let image = argv.iter().position(|w| w == "i").unwrap();
+        for (n, w) in extra.iter().enumerate() {
+            argv.insert(image + n, (*w).to_owned());
+        }
+        let spec = crate::runline::from_argv(argv.clone()).unwrap().spec;
+        Recipe { argv, spec }
+    }
+
+    #[test]
+    fn every_kind_of_added_option_finds_its_key() {
+        let text = "services:\n  s:\n    image: i\n    environment: {A: \"1\"}\n    cap_add: [NET_ADMIN]\n";
+        let t = services(&[("c.yml", text)]);
+        let Origin::Compose(s) = &t[0].origin else {
+            panic!()
+        };
+        let r = recipe_plus(
+            &t[0],
+            &[
+                "--ulimit",
+                "nofile=1024:1024",
+                "--user",
+                "root",
+                "--userns=host",
+                "--env",
+                "container=docker",
+                "--cap-add",
+                "SYS_ADMIN,SYS_PTRACE",
+                "--security-opt",
+                "apparmor=unconfined",
+                "--init=false",
+                "--mount",
+                "type=bind,src=/sys/fs/cgroup,dst=/sys/fs/cgroup,readonly,bind-recursive=writable",
+                "--gpus",
+                "all",
+            ],
+        );
+        let out = corrected_service(s, &r);
+        assert_eq!(
+            out,
+            "\
+s:
+  image: i
+  environment:
+    A: \"1\"
+    container: docker
+  cap_add:
+    - NET_ADMIN
+    - SYS_ADMIN
+    - SYS_PTRACE
+  ulimits:
+    nofile:
+      soft: 1024
+      hard: 1024
+  user: root
+  userns_mode: host
+  security_opt:
+    - apparmor=unconfined
+  init: false
+  volumes:
+    - type: bind
+      source: /sys/fs/cgroup
+      target: /sys/fs/cgroup
+      read_only: true
+      bind:
+        recursive: writable
+  # sdctr-doctor: `bind: recursive:` needs Docker Compose v2 (docker-compose 1.x refuses it)
+  # sdctr-doctor: no compose key for `--gpus all`: add it by hand
+"
+        );
+        // And it reads back as the same settings.
+        let again = services(&[("c.yml", &format!("services:\n{}", indent(&out)))]);
+        let spec = &again[0].run.as_ref().unwrap().spec;
+        assert_eq!(spec.user.as_deref(), Some("root"));
+        assert_eq!(spec.env_container.as_deref(), Some("docker"));
+        assert!(spec.mounts.iter().any(|m| m.is_whole_cgroupfs()
+            && m.read_only
+            && m.bind_recursive.as_deref() == Some("writable")));
     }
 
     #[test]

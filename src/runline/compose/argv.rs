@@ -381,6 +381,9 @@ fn long_volume(h: &Hash, cx: &Ctx<'_>) -> Option<String> {
     if let Some(p) = sub("bind", "propagation") {
         parts.push(format!("bind-propagation={p}"));
     }
+    if let Some(r) = sub("bind", "recursive") {
+        parts.push(format!("bind-recursive={r}"));
+    }
     if let Some(size) = sub("tmpfs", "size") {
         parts.push(format!("tmpfs-size={size}"));
     }
