@@ -125,13 +125,17 @@ fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
         Input::Compose { files, .. } => {
             let mut read = Vec::new();
             for path in files {
+                let absolute = std::path::absolute(path)
+                    .map_err(|e| format!("{}: {}", path.display(), probe::root::io_reason(&e)))?;
                 read.push(ComposeFile {
                     path: path.display().to_string(),
+                    dir: absolute.parent().map(Path::to_path_buf).unwrap_or_default(),
                     text: probe::bounded::input(path)?,
                 });
             }
             let env = compose_env(files.first().map(PathBuf::as_path))?;
-            runline::compose::targets(&read, &env).map(Some)
+            let extends_file = |p: &Path| probe::bounded::input(p);
+            runline::compose::targets_with(&read, &env, &extends_file).map(Some)
         }
         Input::Molecule(path) => {
             let text = probe::bounded::input(path)?;

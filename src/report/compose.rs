@@ -43,7 +43,7 @@ fn service_name(spec: &RunSpec) -> String {
     }
 }
 
-fn scalar_key(name: &str) -> Option<&'static str> {
+pub(super) fn scalar_key(name: &str) -> Option<&'static str> {
     Some(match name {
         "name" => "container_name",
         "hostname" => "hostname",
@@ -82,7 +82,7 @@ fn scalar_key(name: &str) -> Option<&'static str> {
     })
 }
 
-fn list_key(name: &str) -> Option<&'static str> {
+pub(super) fn list_key(name: &str) -> Option<&'static str> {
     Some(match name {
         "publish" => "ports",
         "expose" => "expose",
@@ -109,7 +109,7 @@ fn list_key(name: &str) -> Option<&'static str> {
     })
 }
 
-fn bool_key(name: &str) -> Option<&'static str> {
+pub(super) fn bool_key(name: &str) -> Option<&'static str> {
     Some(match name {
         "privileged" => "privileged",
         "init" => "init",

@@ -87,8 +87,10 @@ pub fn human(
         match t.recipe {
             Some(r) => {
                 out.push_str(&format!("\nCorrected {}:\n", kind(t.target)));
+                // A diff stays unindented, for `patch`.
+                let pad = if diff { "" } else { "  " };
                 for line in fix_in_form(t.target, r, diff).lines() {
-                    out.push_str(&format!("  {}\n", super::safe(line)));
+                    out.push_str(&format!("{pad}{}\n", super::safe(line)));
                 }
             }
             None => out.push_str(&super::recipe::render(t.findings, None, false)),
