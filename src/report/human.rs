@@ -60,6 +60,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("host", "Host"),
     ("docker", "Docker daemon"),
     ("image", "Image"),
+    ("dockerfile", "Dockerfile"),
     ("run", "Run recipe"),
     ("container", "Container"),
 ];

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::facts::dockerfile::DockerfileFacts;
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
@@ -81,6 +83,35 @@ impl ImageInspect {
 }
 
 impl EngineConfig {
+    /// What a Dockerfile's final stage does to this config (its base's).
+    pub(crate) fn overlay(&mut self, df: &DockerfileFacts) {
+        if let Some(e) = df.entrypoint.last() {
+            self.entrypoint = Some(e.value.clone());
+        }
+        if let Some(cmd) = df.final_cmd() {
+            self.cmd = Some(cmd);
+        }
+        let env = self.env.get_or_insert_with(Vec::new);
+        for var in &df.env {
+            let prefix = format!("{}=", var.value.name);
+            env.retain(|e| !e.starts_with(&prefix));
+            env.push(format!("{prefix}{}", var.value.value));
+        }
+        if let Some(u) = df.user.last() {
+            self.user = Some(u.value.clone());
+        }
+        if let Some(w) = df.working_dir.last() {
+            self.working_dir = Some(w.value.clone());
+        }
+        if let Some(s) = df.stop_signal.last() {
+            self.stop_signal = Some(s.value.clone());
+        }
+        let volumes = self.volumes.get_or_insert_with(BTreeMap::new);
+        for v in df.volumes.iter().flat_map(|v| &v.value) {
+            volumes.insert(v.clone(), serde_json::json!({}));
+        }
+    }
+
     /// The value of `NAME=` in Env (last one wins, as in execve's environ).
     pub fn env_var(&self, name: &str) -> Option<&str> {
         self.env
