@@ -167,7 +167,10 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
         Some(b)
     };
     let image = runline::dockerfile::image_facts(&df, base);
-    facts.images.retain(|i| i.reference != image.reference);
+    // A replayed report's own Dockerfile image is not this file's.
+    facts
+        .images
+        .retain(|i| !i.reference.starts_with("Dockerfile:"));
     facts.images.insert(0, image);
     facts.dockerfile = Some(df);
     let findings = checks::run(&facts, &req.selection);

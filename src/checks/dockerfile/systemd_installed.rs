@@ -170,7 +170,8 @@ mod tests {
             o.message
         );
         assert!(
-            o.message.contains("the one Debian GNU/Linux 12 (bookworm) ships"),
+            o.message
+                .contains("the one Debian GNU/Linux 12 (bookworm) ships"),
             "{}",
             o.message
         );

@@ -147,6 +147,37 @@ mod tests {
     }
 
     #[test]
+    fn a_dockerfiles_settings_go_over_the_base_config() {
+        let df = crate::runline::dockerfile::parse(
+            "Dockerfile",
+            "FROM b\nENV container=docker PATH=/opt/bin\nUSER 0\nVOLUME /data\n\
+             ENTRYPOINT [\"/sbin/init\"]\n",
+        )
+        .unwrap();
+        let mut c = EngineConfig {
+            cmd: Some(vec!["bash".into()]),
+            env: Some(vec!["PATH=/usr/bin".into(), "LANG=C".into()]),
+            user: Some("app".into()),
+            stop_signal: Some("SIGRTMIN+3".into()),
+            ..EngineConfig::default()
+        };
+        c.overlay(&df);
+        assert_eq!(c.entrypoint, Some(vec!["/sbin/init".to_owned()]));
+        // BuildKit: an ENTRYPOINT clears the base's CMD.
+        assert_eq!(c.cmd, Some(vec![]));
+        assert_eq!(c.env_var("PATH"), Some("/opt/bin"));
+        assert_eq!(c.env_var("LANG"), Some("C"));
+        assert_eq!(c.env_var("container"), Some("docker"));
+        assert_eq!(c.user.as_deref(), Some("0"));
+        assert_eq!(
+            c.stop_signal.as_deref(),
+            Some("SIGRTMIN+3"),
+            "kept from the base"
+        );
+        assert!(c.volumes.unwrap().contains_key("/data"));
+    }
+
+    #[test]
     fn layer_dirs_uppermost_first() {
         // GraphDriver of a two-layer image on this machine's daemon (fuse-overlayfs).
         let text = r#"{"Id":"sha256:9d0f","GraphDriver":{"Data":{
