@@ -168,9 +168,7 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
     };
     let image = runline::dockerfile::image_facts(&df, base);
     // A replayed report's own Dockerfile image is not this file's.
-    facts
-        .images
-        .retain(|i| !i.reference.starts_with("Dockerfile:"));
+    facts.images.retain(|i| !i.from_dockerfile());
     facts.images.insert(0, image);
     facts.dockerfile = Some(df);
     let findings = checks::run(&facts, &req.selection);

@@ -117,6 +117,11 @@ fn the_bad_file_fails_and_its_diff_makes_it_pass() {
         .as_str()
         .unwrap()
         .contains("line 11: VOLUME /sys/fs/cgroup"));
+    // The image is not built: no `docker run` naming it.
+    assert_eq!(
+        check(&doc, "image.init")["remediation"]["commands"],
+        json!(["CMD [\"/lib/systemd/systemd\"]"])
+    );
     assert_valid(&doc, "bad on v2");
     let fix = doc["dockerfile_fix"].as_str().expect("dockerfile_fix");
     for line in [

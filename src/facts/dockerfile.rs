@@ -16,6 +16,8 @@ pub struct Setting<T> {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EnvVar {
     pub name: String,
+    /// Substituted; `${NAME}` left for a variable the file does not set
+    /// (the base's, resolved when the base is probed).
     pub value: String,
 }
 
@@ -69,10 +71,13 @@ pub struct DockerfileFacts {
     pub installs: Vec<Setting<PackageInstall>>,
 }
 
+/// How the image a Dockerfile would build is named among the images.
+pub const IMAGE_PREFIX: &str = "Dockerfile:";
+
 impl DockerfileFacts {
     /// The reference the image the file would build is judged under.
     pub fn image_ref(&self) -> String {
-        format!("Dockerfile:{}", self.path)
+        format!("{IMAGE_PREFIX}{}", self.path)
     }
 
     /// The CMD the final stage leaves: `Some([])` when an ENTRYPOINT cleared

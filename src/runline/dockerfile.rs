@@ -17,7 +17,9 @@
 //!   legacy `ENV k v`; `$VAR`, `${VAR}`, `${VAR:-x}`, `${VAR-x}`, `${VAR:+x}`,
 //!   `${VAR+x}` substituted in FROM, ENV, USER, STOPSIGNAL, WORKDIR and VOLUME
 //!   (never in CMD, ENTRYPOINT or RUN, which the shell expands at run time);
-//!   variables the base image defines are unknown here and expand to nothing;
+//!   a plain `$NAME` in ENV that the file does not set stays `${NAME}`, for the
+//!   base's Env to resolve when the base is probed (`ENV PATH=/opt/bin:$PATH`);
+//!   elsewhere, and with an operator, it counts as unset;
 //! - `CMD`, `ENTRYPOINT`, `SHELL`: JSON (exec) form, else shell form wrapped in
 //!   the stage's SHELL; an ENTRYPOINT clears an earlier stage's CMD;
 //! - `USER`, `STOPSIGNAL`, `WORKDIR`, `VOLUME` (JSON or words);
@@ -500,6 +502,37 @@ fn env_pairs(
     escape: char,
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<(String, String)>, String> {
+    // A plain `$NAME` the file does not set may be the base's (`$PATH`): kept
+    // as `${NAME}` for the probe to resolve against the base's Env.
+    let var = &|n: &str| var(n).or_else(|| Some(format!("{BASE_VAR}{n}{BASE_VAR}")));
+    let pairs = env_words(args, escape, var)?;
+    Ok(pairs
+        .into_iter()
+        .map(|(k, v)| {
+            let v = v
+                .split(BASE_VAR)
+                .enumerate()
+                .map(|(i, part)| {
+                    if i % 2 == 1 {
+                        format!("${{{part}}}")
+                    } else {
+                        part.to_owned()
+                    }
+                })
+                .collect();
+            (k, v)
+        })
+        .collect())
+}
+
+/// Marks a variable the file does not set, inside a value being built.
+const BASE_VAR: char = '\u{0}';
+
+fn env_words(
+    args: &str,
+    escape: char,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, String)>, String> {
     let first = args.split_whitespace().next().unwrap_or("");
     if first.is_empty() {
         return Err("ENV names no variable".into());
@@ -637,7 +670,8 @@ fn dollar(
         if name.is_empty() {
             return Err(format!("bad substitution '${{{inner}}}'"));
         }
-        let value = var(name);
+        // With an operator, a variable the file does not set counts as unset.
+        let value = var(name).filter(|v| op.is_empty() || !v.starts_with(BASE_VAR));
         let set = value.as_deref().is_some_and(|v| !v.is_empty());
         let word = |w: &str| -> Result<String, String> { Ok(lex(w, escape, var, false)?.concat()) };
         let out = match op {

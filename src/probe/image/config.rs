@@ -93,9 +93,10 @@ impl EngineConfig {
         }
         let env = self.env.get_or_insert_with(Vec::new);
         for var in &df.env {
+            let value = resolve_base_vars(&var.value.value, env);
             let prefix = format!("{}=", var.value.name);
             env.retain(|e| !e.starts_with(&prefix));
-            env.push(format!("{prefix}{}", var.value.value));
+            env.push(format!("{prefix}{value}"));
         }
         if let Some(u) = df.user.last() {
             self.user = Some(u.value.clone());
@@ -121,6 +122,27 @@ impl EngineConfig {
             .rev()
             .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
     }
+}
+
+/// `${NAME}` (what the parser leaves for the base's variables) from `env`.
+fn resolve_base_vars(value: &str, env: &[String]) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + len];
+        out.push_str(&rest[..start]);
+        let found = env
+            .iter()
+            .rev()
+            .find_map(|e| e.strip_prefix(name)?.strip_prefix('='));
+        out.push_str(found.unwrap_or_default());
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -150,7 +172,7 @@ mod tests {
     fn a_dockerfiles_settings_go_over_the_base_config() {
         let df = crate::runline::dockerfile::parse(
             "Dockerfile",
-            "FROM b\nENV container=docker PATH=/opt/bin\nUSER 0\nVOLUME /data\n\
+            "FROM b\nENV container=docker PATH=/opt/bin:$PATH X=${Y:-y}$LANG\nUSER 0\nVOLUME /data\n\
              ENTRYPOINT [\"/sbin/init\"]\n",
         )
         .unwrap();
@@ -165,7 +187,9 @@ mod tests {
         assert_eq!(c.entrypoint, Some(vec!["/sbin/init".to_owned()]));
         // BuildKit: an ENTRYPOINT clears the base's CMD.
         assert_eq!(c.cmd, Some(vec![]));
-        assert_eq!(c.env_var("PATH"), Some("/opt/bin"));
+        // The base's PATH and LANG, as BuildKit substitutes them.
+        assert_eq!(c.env_var("PATH"), Some("/opt/bin:/usr/bin"));
+        assert_eq!(c.env_var("X"), Some("yC"));
         assert_eq!(c.env_var("LANG"), Some("C"));
         assert_eq!(c.env_var("container"), Some("docker"));
         assert_eq!(c.user.as_deref(), Some("0"));

@@ -91,7 +91,8 @@ fn arg_and_env_substitution_as_buildkit_does() {
     assert_eq!(df.env_var("NAME"), Some("root"));
     assert_eq!(df.env_var("OTHER"), Some("fall back"));
     // Substituted with the values from before the instruction.
-    assert_eq!(df.env_var("SAME"), Some(""));
+    // NAME is set by the same instruction: not seen yet, so left for the base.
+    assert_eq!(df.env_var("SAME"), Some("${NAME}"));
     assert_eq!(df.env_var("container"), Some("docker"));
     assert_eq!(values(&df.user), ["root"]);
     assert_eq!(values(&df.stop_signal), ["SIGRTMIN+3"]);
@@ -109,6 +110,14 @@ fn arg_and_env_substitution_as_buildkit_does() {
     assert_eq!(df.env_var("A"), Some("$B"));
     assert_eq!(df.env_var("B"), Some("a \"q\""));
     assert_eq!(df.env_var("C"), Some("$D"));
+    let base = parse_ok("FROM a\nENV PATH=/opt/bin:$PATH D=${UNSET:-d} E=x${UNSET}\n");
+    assert_eq!(base.env_var("PATH"), Some("/opt/bin:${PATH}"));
+    assert_eq!(base.env_var("D"), Some("d"));
+    assert_eq!(base.env_var("E"), Some("x${UNSET}"));
+    assert_eq!(
+        parse("Dockerfile", "FROM a\nUSER $UNSET\n").unwrap_err(),
+        "Dockerfile:2: USER needs a value"
+    );
 }
 
 #[test]
