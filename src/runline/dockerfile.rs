@@ -410,9 +410,16 @@ fn evaluate(
                 }
             }
             "RUN" => {
-                let script = match json_array(&ins.args) {
+                // RUN's own flags (--mount=…, --network=…) come first.
+                let mut args = ins.args.as_str();
+                while args.starts_with("--") {
+                    args = args
+                        .split_once(char::is_whitespace)
+                        .map_or("", |(_, rest)| rest.trim_start());
+                }
+                let script = match json_array(args) {
                     Some(a) => a.join(" "),
-                    None => ins.args.clone(),
+                    None => args.to_owned(),
                 };
                 for install in init_installs(&script) {
                     stage.installs.push(at_line(ins, install));

@@ -56,6 +56,11 @@ file's own instructions: PID 1 by its name, systemd's version unknown",
                 "Pull the base, then run the doctor again to judge its systemd.",
                 vec![format!("docker pull {}", df.base)],
             ),
+            Some(true) => Outcome::error(format!(
+                "FROM {}: present, but {}; judged from the file's own instructions",
+                df.base,
+                df.base_note.as_deref().unwrap_or("not read")
+            )),
             _ => Outcome::skip(format!(
                 "FROM {}: {}; judged from the file's own instructions",
                 df.base,
@@ -101,6 +106,14 @@ mod tests {
         let o = run(&with_dockerfile(unified_host(), text, None));
         assert_eq!(o.status, Status::Skip);
         assert!(o.message.contains("--no-docker"), "{}", o.message);
+
+        let broken = ImageFacts::unavailable("debian:12", true, Some("archive: EOF".into()));
+        let mut f = with_dockerfile(unified_host(), "FROM debian:12\n", Some(broken));
+        f.dockerfile.as_mut().unwrap().base_note =
+            Some("could not be inspected: archive: EOF".into());
+        let o = run(&f);
+        assert_eq!(o.status, Status::Error, "{o:?}");
+        assert!(o.message.contains("archive: EOF"), "{}", o.message);
 
         let o = run(&with_dockerfile(unified_host(), "FROM scratch\n", None));
         assert_eq!(o.status, Status::Pass);

@@ -186,7 +186,11 @@ fn systemd_install_detection() {
         assert_eq!(&names, packages, "{script}");
         assert_eq!(got.iter().any(|i| i.systemd), *systemd, "{script}");
     }
-    // Exec form and heredocs.
+    // RUN's own flags, the exec form and heredocs.
+    let df = parse_ok(
+        "FROM a\nRUN --mount=type=cache,target=/var/cache/apt --network=none \\\n  apt-get install -y systemd\n",
+    );
+    assert_eq!(df.installs[0].value.packages, ["systemd"]);
     let df = parse_ok("FROM a\nRUN [\"dnf\", \"install\", \"-y\", \"systemd\"]\n");
     assert_eq!(df.installs[0].value.manager, "dnf");
     let df = parse_ok("FROM a\nRUN <<EOF\nset -e\napt-get install -y systemd\nEOF\nUSER app\n");
