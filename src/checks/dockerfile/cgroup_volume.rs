@@ -64,10 +64,7 @@ fn run(facts: &Facts) -> Outcome {
     let what = if own.is_empty() {
         format!("{} declares VOLUME /sys/fs/cgroup", df.base)
     } else {
-        format!(
-            "the file declares VOLUME /sys/fs/cgroup ({})",
-            own.join("; ")
-        )
+        own.join("; ")
     };
     let o = if v2 == Some(false) {
         Outcome::warn(format!(
