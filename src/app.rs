@@ -29,6 +29,9 @@ pub enum Input {
     },
     /// `lint --molecule FILE`: each platform of a molecule.yml.
     Molecule(PathBuf),
+    /// `lint --dockerfile FILE`: the image the file would build, judged as
+    /// an `--image` (its base's files where the daemon has it).
+    Dockerfile(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,9 @@ const SHARED_FAMILIES: [&str; 2] = ["host", "docker"];
 /// probe that could not start (exit 2); a host that fails is a diagnosis.
 pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
     req.selection.validate()?;
+    if let Input::Dockerfile(path) = &req.input {
+        return diagnose_dockerfile(req, path);
+    }
     if let Some(targets) = read_targets(&req.input)? {
         return diagnose_targets(req, targets);
     }
@@ -115,6 +121,61 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
         facts,
         findings,
         recipe,
+        targets: vec![],
+    })
+}
+
+/// `lint --dockerfile FILE`: the file read and parsed before any probe (a
+/// bad one is a usage error), the base probed with the file's settings on
+/// top, and the image so made judged first among the images.
+fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> {
+    let text = probe::bounded::input(path)?;
+    let mut df = runline::dockerfile::parse(&path.display().to_string(), &text)?;
+    let mut facts = match &req.facts_file {
+        Some(path) => load_facts(path)?,
+        None => probe::probe_with_images(
+            &host_root(req.root.as_deref())?,
+            &req.docker,
+            &req.images,
+            req.image_reader,
+        ),
+    };
+    let base = if df.base == "scratch" {
+        None
+    } else if req.facts_file.is_some() {
+        df.base_note = Some("replaying --facts: the base was not inspected".into());
+        None
+    } else if req.docker.skip {
+        df.base_note = Some("the daemon was not asked (--no-docker)".into());
+        None
+    } else {
+        let b = probe::docker::image::probe_as(
+            &df.base,
+            probe::docker::endpoint(&req.docker),
+            req.docker.timeout,
+            req.image_reader,
+            Some(&df),
+        );
+        // Unreachable: whether it has the image is unknown.
+        df.base_present = (b.present || b.error.is_none()).then_some(b.present);
+        df.base_has_systemd = b.readable().then_some(b.systemd_path.is_some());
+        df.base_note = match (&b.error, b.present) {
+            (None, true) => None,
+            (None, false) => Some("not in the local daemon (the doctor never pulls)".into()),
+            (Some(e), _) => Some(format!("could not be inspected: {e}")),
+        };
+        Some(b)
+    };
+    let image = runline::dockerfile::image_facts(&df, base);
+    // A replayed report's own Dockerfile image is not this file's.
+    facts.images.retain(|i| !i.from_dockerfile());
+    facts.images.insert(0, image);
+    facts.dockerfile = Some(df);
+    let findings = checks::run(&facts, &req.selection);
+    Ok(Diagnosis {
+        facts,
+        findings,
+        recipe: None,
         targets: vec![],
     })
 }

@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<i32, String> {
             verbose: cli.verbose,
         };
         let mut out = human::render(&d.findings, cli.strict, style);
+        out.push_str(&report::dockerfile::human(&d.facts, &d.findings));
         if let Some(r) = &d.recipe {
             let from_container = matches!(request.input, Input::Container(_));
             out.push_str(&report::recipe::render(
@@ -124,6 +125,10 @@ fn request(cli: &Cli) -> Request {
                 molecule: Some(file),
                 ..
             }) => Input::Molecule(file.clone()),
+            Some(Command::Lint {
+                dockerfile: Some(file),
+                ..
+            }) => Input::Dockerfile(file.clone()),
             Some(Command::Lint { line, .. }) => Input::RunLine(line.clone()),
             Some(Command::Container { reference }) => Input::Container(reference.clone()),
             Some(Command::Capture { .. }) | None => Input::Host,

@@ -59,6 +59,7 @@ pub(crate) fn unified_host() -> Facts {
         container: None,
         run: None,
         images: vec![],
+        dockerfile: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod container;
 pub(crate) mod docker;
+pub(crate) mod dockerfile;
 pub(crate) mod host;
 pub(crate) mod image;
 pub(crate) mod run;
@@ -151,6 +152,9 @@ pub fn registry() -> Vec<&'static Check> {
         &image::stop_signal::CHECK,
         &image::container_env::CHECK,
         &image::user::CHECK,
+        &dockerfile::base::CHECK,
+        &dockerfile::systemd_installed::CHECK,
+        &dockerfile::cgroup_volume::CHECK,
         &run::cgroup_mount::CHECK,
         &run::cgroupns::CHECK,
         &run::privileges::CHECK,

@@ -104,9 +104,11 @@ pub(super) enum Command {
     /// (also `podman run`, `docker container run`, or just the options and the image).
     /// `sdctr-doctor lint --compose FILE [--service NAME]`, `lint --molecule FILE`:
     /// each service or platform, with the fix in the file's own form.
+    /// `sdctr-doctor lint --dockerfile FILE`: the image the file would build,
+    /// with the fix as a diff of the file.
     Lint {
         /// The line, after `--` (or as one quoted argument).
-        #[arg(required_unless_present_any = ["compose", "molecule"], num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
+        #[arg(required_unless_present_any = ["compose", "molecule", "dockerfile"], num_args = 1.., allow_hyphen_values = true, trailing_var_arg = true, value_name = "DOCKER RUN LINE")]
         line: Vec<String>,
         /// A compose file (repeatable: later files override earlier ones, as `docker compose -f`).
         #[arg(long, value_name = "FILE", conflicts_with_all = ["line", "molecule"])]
@@ -117,6 +119,9 @@ pub(super) enum Command {
         /// A molecule.yml: each docker-driver platform.
         #[arg(long, value_name = "FILE", conflicts_with = "line")]
         molecule: Option<PathBuf>,
+        /// A Dockerfile: the image it would build (its base from the local daemon, never pulled).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["line", "compose", "molecule"])]
+        dockerfile: Option<PathBuf>,
         /// Print the fix as a unified diff of the file.
         #[arg(long, requires = "compose")]
         diff: bool,

@@ -74,6 +74,12 @@ impl ImageFacts {
         }
     }
 
+    /// The image a Dockerfile would build (`lint --dockerfile`): not built,
+    /// so `docker run` cannot name it yet.
+    pub fn from_dockerfile(&self) -> bool {
+        self.reference.starts_with(super::dockerfile::IMAGE_PREFIX)
+    }
+
     /// True when files were read (present and inspected).
     pub fn readable(&self) -> bool {
         self.present && self.error.is_none()

@@ -2,6 +2,7 @@
 
 pub mod container;
 pub mod docker;
+pub mod dockerfile;
 pub mod host;
 pub mod image;
 pub mod run;
@@ -29,9 +30,13 @@ pub struct Facts {
     /// absent otherwise (the run checks skip).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<run::RunFacts>,
-    /// One per `--image`, in the order given.
+    /// One per `--image`, in the order given; for `lint --dockerfile`, the
+    /// image the file would build comes first.
     #[serde(default)]
     pub images: Vec<ImageFacts>,
+    /// `lint --dockerfile`: what the file sets; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<dockerfile::DockerfileFacts>,
 }
 
 /// A probed value, or why the probe could not produce it.

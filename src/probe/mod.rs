@@ -46,6 +46,7 @@ pub fn probe_with_images(
             container: None,
             run: None,
             images,
+            dockerfile: None,
         }
     })
 }

@@ -60,6 +60,7 @@ const GROUPS: &[(&str, &str)] = &[
     ("host", "Host"),
     ("docker", "Docker daemon"),
     ("image", "Image"),
+    ("dockerfile", "Dockerfile"),
     ("run", "Run recipe"),
     ("container", "Container"),
 ];
@@ -73,11 +74,16 @@ pub fn render(findings: &[Finding], strict: bool, style: Style) -> String {
 /// The findings, family by family, without the verdict.
 pub(crate) fn groups(findings: &[Finding], style: Style) -> String {
     let mut out = String::new();
+    // The rows as shown: a family skipped as a whole is one label.
     let width = findings
         .iter()
         .map(|f| {
-            let n = findings.iter().filter(|x| x.group == f.group).count();
-            f.id.len().max(skipped_label(&f.group, n).len())
+            let members: Vec<&Finding> = findings.iter().filter(|x| x.group == f.group).collect();
+            if all_skipped(&members, 0, style).is_some() {
+                skipped_label(&f.group, members.len()).len()
+            } else {
+                f.id.len()
+            }
         })
         .max()
         .unwrap_or(0);

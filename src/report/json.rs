@@ -30,6 +30,9 @@ struct Document<'a> {
     /// `verdict` is the worst target's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     targets: Vec<super::targets::TargetJson<'a>>,
+    /// `lint --dockerfile`: the fix as a unified diff of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dockerfile_fix: Option<String>,
 }
 
 /// The corrected line as words, and the same as a compose file.
@@ -76,6 +79,7 @@ pub fn render<'a>(
             .iter()
             .map(|t| super::targets::json(findings, t, strict))
             .collect(),
+        dockerfile_fix: super::dockerfile::fix(facts, findings),
     };
     let mut out = serde_json::to_string_pretty(&doc).expect("report serialises");
     out.push('\n');

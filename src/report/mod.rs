@@ -3,6 +3,7 @@
 
 pub(crate) mod compose;
 pub(crate) mod compose_file;
+pub mod dockerfile;
 pub mod human;
 pub mod json;
 pub(crate) mod molecule;

@@ -7,6 +7,7 @@
 pub mod compose;
 pub(crate) mod container;
 pub(crate) mod context;
+pub(crate) mod dockerfile;
 pub(crate) mod effective;
 pub mod molecule;
 pub(crate) mod options;

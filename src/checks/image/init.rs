@@ -118,16 +118,20 @@ fn use_exec_form(img: &ImageFacts) -> (String, Vec<String>) {
     let mut commands = vec![format!("CMD [\"{init}\"]")];
     let text = if img.entrypoint.as_ref().is_some_and(|e| !e.is_empty()) {
         commands.insert(0, format!("ENTRYPOINT [\"{init}\"]"));
-        commands.push(format!(
-            "docker run --entrypoint {init} ... {}",
-            img.reference
-        ));
+        if !img.from_dockerfile() {
+            commands.push(format!(
+                "docker run --entrypoint {init} ... {}",
+                img.reference
+            ));
+        }
         format!(
             "Make systemd PID 1 in exec form: the image's ENTRYPOINT runs first, so replace it \
 (in a derived image, or with --entrypoint); and drop --init. systemd is at {init}."
         )
     } else {
-        commands.push(format!("docker run ... {} {init}", img.reference));
+        if !img.from_dockerfile() {
+            commands.push(format!("docker run ... {} {init}", img.reference));
+        }
         format!(
             "Make systemd PID 1 in exec form (CMD [\"{init}\"], or the command after the image \
 name in docker run), and drop --init."

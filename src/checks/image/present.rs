@@ -27,7 +27,12 @@ fn run(facts: &Facts) -> Outcome {
             .ok()
             .and_then(|o| o.as_ref())
             .and_then(|o| o.pretty_name.clone());
-        let id = img.id.as_deref().unwrap_or("?");
+        // The image a Dockerfile would build has no id until it is built.
+        let Some(id) = img.id.as_deref() else {
+            return Outcome::pass(
+                "not built yet: judged from its Dockerfile (see dockerfile.base)",
+            );
+        };
         let short = id.strip_prefix("sha256:").unwrap_or(id);
         Outcome::pass(match os {
             Some(os) => format!("present ({}, {os})", &short[..short.len().min(12)]),

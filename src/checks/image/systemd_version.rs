@@ -29,7 +29,13 @@ fn run(facts: &Facts) -> Outcome {
 fn judge(img: &ImageFacts, facts: &Facts) -> Outcome {
     let v = match systemd_of(img) {
         Err(o) => return o,
-        Ok(None) => return Outcome::skip("no systemd found in the image (see image.init)"),
+        Ok(None) => {
+            return Outcome::skip(match &img.systemd_path {
+                // A Dockerfile's install: known once built.
+                Some(p) => format!("systemd at {p}, its version unknown until the image is built"),
+                None => "no systemd found in the image (see image.init)".into(),
+            });
+        }
         Ok(Some(v)) => v,
     };
     let mode = match facts.host.cgroup.as_result() {

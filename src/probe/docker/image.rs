@@ -18,6 +18,7 @@ use super::archive::{query_escape, ArchiveFiles};
 use super::client::{Client, Endpoint, Peer};
 use super::scratch_container::{self as container, ScratchContainer};
 use super::JSON_CAP;
+use crate::facts::dockerfile::DockerfileFacts;
 use crate::facts::image::OsRelease;
 use crate::facts::ImageFacts;
 use crate::probe::image::os::os_release;
@@ -43,6 +44,18 @@ pub fn probe(
     endpoint: Result<Endpoint, String>,
     timeout: Duration,
     reader: Reader,
+) -> ImageFacts {
+    probe_as(reference, endpoint, timeout, reader, None)
+}
+
+/// [`probe`], with a Dockerfile's settings over the image's config: the
+/// image that file would build, PID 1 resolved in the base's files.
+pub(crate) fn probe_as(
+    reference: &str,
+    endpoint: Result<Endpoint, String>,
+    timeout: Duration,
+    reader: Reader,
+    dockerfile: Option<&DockerfileFacts>,
 ) -> ImageFacts {
     let ep = match endpoint {
         Ok(ep) => ep,
@@ -71,6 +84,12 @@ pub fn probe(
         Ok(i) => i,
         Err(e) => return ImageFacts::unavailable(reference, true, Some(e)),
     };
+    let mut inspect = inspect;
+    if let Some(df) = dockerfile {
+        let mut config = inspect.config();
+        config.overlay(df);
+        inspect.config = Some(config);
+    }
 
     let direct = match reader {
         Reader::Archive => Err("--image-reader archive".to_owned()),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::facts::dockerfile::DockerfileFacts;
+
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImageInspect {
@@ -81,6 +83,36 @@ impl ImageInspect {
 }
 
 impl EngineConfig {
+    /// What a Dockerfile's final stage does to this config (its base's).
+    pub(crate) fn overlay(&mut self, df: &DockerfileFacts) {
+        if let Some(e) = df.entrypoint.last() {
+            self.entrypoint = Some(e.value.clone());
+        }
+        if let Some(cmd) = df.final_cmd() {
+            self.cmd = Some(cmd);
+        }
+        let env = self.env.get_or_insert_with(Vec::new);
+        for var in &df.env {
+            let value = resolve_base_vars(&var.value.value, env);
+            let prefix = format!("{}=", var.value.name);
+            env.retain(|e| !e.starts_with(&prefix));
+            env.push(format!("{prefix}{value}"));
+        }
+        if let Some(u) = df.user.last() {
+            self.user = Some(u.value.clone());
+        }
+        if let Some(w) = df.working_dir.last() {
+            self.working_dir = Some(w.value.clone());
+        }
+        if let Some(s) = df.stop_signal.last() {
+            self.stop_signal = Some(s.value.clone());
+        }
+        let volumes = self.volumes.get_or_insert_with(BTreeMap::new);
+        for v in df.volumes.iter().flat_map(|v| &v.value) {
+            volumes.insert(v.clone(), serde_json::json!({}));
+        }
+    }
+
     /// The value of `NAME=` in Env (last one wins, as in execve's environ).
     pub fn env_var(&self, name: &str) -> Option<&str> {
         self.env
@@ -90,6 +122,27 @@ impl EngineConfig {
             .rev()
             .find_map(|e| e.strip_prefix(name)?.strip_prefix('='))
     }
+}
+
+/// `${NAME}` (what the parser leaves for the base's variables) from `env`.
+fn resolve_base_vars(value: &str, env: &[String]) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + len];
+        out.push_str(&rest[..start]);
+        let found = env
+            .iter()
+            .rev()
+            .find_map(|e| e.strip_prefix(name)?.strip_prefix('='));
+        out.push_str(found.unwrap_or_default());
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -113,6 +166,39 @@ mod tests {
         assert_eq!(c.stop_signal.as_deref(), Some("SIGRTMIN+3"));
         assert!(ImageInspect::from_json("{").is_err());
         assert_eq!(i.graph_driver, None);
+    }
+
+    #[test]
+    fn a_dockerfiles_settings_go_over_the_base_config() {
+        let df = crate::runline::dockerfile::parse(
+            "Dockerfile",
+            "FROM b\nENV container=docker PATH=/opt/bin:$PATH X=${Y:-y}$LANG\nUSER 0\nVOLUME /data\n\
+             ENTRYPOINT [\"/sbin/init\"]\n",
+        )
+        .unwrap();
+        let mut c = EngineConfig {
+            cmd: Some(vec!["bash".into()]),
+            env: Some(vec!["PATH=/usr/bin".into(), "LANG=C".into()]),
+            user: Some("app".into()),
+            stop_signal: Some("SIGRTMIN+3".into()),
+            ..EngineConfig::default()
+        };
+        c.overlay(&df);
+        assert_eq!(c.entrypoint, Some(vec!["/sbin/init".to_owned()]));
+        // BuildKit: an ENTRYPOINT clears the base's CMD.
+        assert_eq!(c.cmd, Some(vec![]));
+        // The base's PATH and LANG, as BuildKit substitutes them.
+        assert_eq!(c.env_var("PATH"), Some("/opt/bin:/usr/bin"));
+        assert_eq!(c.env_var("X"), Some("yC"));
+        assert_eq!(c.env_var("LANG"), Some("C"));
+        assert_eq!(c.env_var("container"), Some("docker"));
+        assert_eq!(c.user.as_deref(), Some("0"));
+        assert_eq!(
+            c.stop_signal.as_deref(),
+            Some("SIGRTMIN+3"),
+            "kept from the base"
+        );
+        assert!(c.volumes.unwrap().contains_key("/data"));
     }
 
     #[test]
