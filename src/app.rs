@@ -135,7 +135,8 @@ fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
         }
         Input::Molecule(path) => {
             let text = probe::input_file::read(path)?;
-            runline::molecule::targets(&path.display().to_string(), &text).map(Some)
+            let env: BTreeMap<String, String> = std::env::vars().collect();
+            runline::molecule::targets(&path.display().to_string(), &text, &env).map(Some)
         }
         _ => Ok(None),
     }
