@@ -135,8 +135,7 @@ pub(crate) fn corrected_platform(platform: &Platform, recipe: &Recipe) -> String
             continue;
         }
         let new = match (*key, new) {
-            // The recipe never edits arguments; an empty one means the image's CMD.
-            ("command", Some(Yaml::String(c))) if c.is_empty() => Some(s("")),
+            // Not written and not wanted: no key.
             ("privileged", Some(Yaml::Boolean(false))) if platform.get(key).is_none() => None,
             _ => new.clone(),
         };

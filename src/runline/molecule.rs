@@ -177,6 +177,7 @@ pub fn targets(
     };
     // The entries as written, when the raw text is YAML with the same shape.
     let written = written_entries(text).filter(|w| w.len() == platforms.len());
+    let platforms: Vec<Yaml> = platforms.iter().cloned().map(merge_keys).collect();
     let mut out = Vec::new();
     for (i, node) in platforms.iter().enumerate() {
         let written = written
@@ -186,6 +187,35 @@ pub fn targets(
         out.push(target(path, client, node, written)?);
     }
     Ok(out)
+}
+
+/// YAML 1.1 merge keys (`<<: *base`), which molecule's PyYAML applies and
+/// yaml-rust2 does not: the entry's own keys win, then the first map merged.
+fn merge_keys(y: Yaml) -> Yaml {
+    match y {
+        Yaml::Hash(h) => {
+            let merge = Yaml::String("<<".into());
+            let mut out = yaml_rust2::yaml::Hash::new();
+            let bases: Vec<Yaml> = match h.get(&merge) {
+                Some(Yaml::Hash(_)) => vec![h[&merge].clone()],
+                Some(Yaml::Array(a)) => a.clone(),
+                _ => vec![],
+            };
+            for base in bases.into_iter().rev().map(merge_keys) {
+                if let Yaml::Hash(b) = base {
+                    out.extend(b);
+                }
+            }
+            for (k, v) in h {
+                if k != merge || !matches!(v, Yaml::Hash(_) | Yaml::Array(_)) {
+                    out.insert(k, merge_keys(v));
+                }
+            }
+            Yaml::Hash(out)
+        }
+        Yaml::Array(a) => Yaml::Array(a.into_iter().map(merge_keys).collect()),
+        other => other,
+    }
 }
 
 fn same_keys(written: &[(String, String)], node: &Yaml) -> bool {
@@ -331,7 +361,8 @@ fn target(
         }
     }
     let e = Entry { name: &name, node };
-    let (argv, mut notes) = run_argv(&e, client).map_err(|m| format!("{path}: {m}"))?;
+    let argv = run_argv(&e, client).map_err(|m| format!("{path}: {m}"))?;
+    let mut notes = Vec::new();
     let run = super::from_argv(argv).map_err(|err| err.to_string());
     let built = !e.boolean("pre_build_image").ok().flatten().unwrap_or(false);
     if built {
@@ -363,7 +394,7 @@ pub(crate) fn platform_run(p: &Platform) -> Result<crate::facts::run::RunFacts, 
         name: &p.name,
         node: &p.node,
     };
-    let (argv, _) = run_argv(&e, p.client)?;
+    let argv = run_argv(&e, p.client)?;
     super::from_argv(argv).map_err(|err| err.to_string())
 }
 
@@ -403,13 +434,17 @@ fn command(e: &Entry<'_>, client: Client) -> Result<Vec<String>, String> {
     })
 }
 
-/// The run line the driver's create.yml makes, and notes on what it cannot say.
-fn run_argv(e: &Entry<'_>, client: Client) -> Result<(Vec<String>, Vec<String>), String> {
+/// The run line the driver's create.yml makes.
+fn run_argv(e: &Entry<'_>, client: Client) -> Result<Vec<String>, String> {
     let mut a: Vec<String> = match client {
-        Client::Docker => vec!["docker".into(), "run".into(), "-d".into()],
-        Client::Podman => vec!["podman".into(), "run".into(), "-d".into()],
+        Client::Docker => vec!["docker".into()],
+        // create.yml passes it among podman's own options.
+        Client::Podman => match e.string("cgroup_manager")? {
+            Some(m) => vec!["podman".into(), format!("--cgroup-manager={m}")],
+            None => vec!["podman".into()],
+        },
     };
-    let notes = Vec::new();
+    a.extend(["run".into(), "-d".into()]);
     let mut opt = |name: &str, value: String| {
         a.push(format!("--{name}"));
         a.push(value);
@@ -485,13 +520,8 @@ fn run_argv(e: &Entry<'_>, client: Client) -> Result<(Vec<String>, Vec<String>),
         ("stop_signal", "stop-signal"),
         ("ip", "ip"),
         ("systemd", "systemd"),
-        ("cgroup_manager", "cgroup-manager"),
     ] {
         if let Some(v) = e.string(key)? {
-            if key == "cgroup_manager" {
-                // A podman global option: noted on the line's command.
-                continue;
-            }
             opt(flag, v);
         }
     }
@@ -519,7 +549,7 @@ fn run_argv(e: &Entry<'_>, client: Client) -> Result<(Vec<String>, Vec<String>),
     };
     a.push(image);
     a.extend(command(e, client)?);
-    Ok((a, notes))
+    Ok(a)
 }
 
 /// docker_container's `NAME:SOFT[:HARD]` as `--ulimit NAME=SOFT:HARD`.
@@ -954,6 +984,16 @@ mod tests {
     }
 
     #[test]
+    fn merge_keys_are_applied_as_molecule_reads_them() {
+        let yaml = "driver:\n  name: docker\nx-base: &base\n  image: base\n  privileged: true\n  command: /sbin/init\nplatforms:\n  - <<: *base\n    name: a\n    command: /usr/sbin/init\n";
+        let run = read(yaml).unwrap().remove(0).run.unwrap();
+        assert!(run.spec.privileged);
+        assert_eq!(run.spec.image, "base");
+        // The entry's own key wins over the merged one.
+        assert_eq!(run.spec.args, ["/usr/sbin/init"]);
+    }
+
+    #[test]
     fn bad_files_say_why() {
         let err =
             read("driver:\n  name: docker\nplatforms:\n  - name: a\n    image: \"x\n  y: [\n")
@@ -981,6 +1021,12 @@ mod tests {
         assert_eq!(run.spec.client, Client::Podman);
         assert_eq!(run.spec.podman_systemd.as_deref(), Some("always"));
         assert_eq!(run.spec.args, ["/sbin/init"]);
+        let yaml = "driver:\n  name: podman\nplatforms:\n  - name: p\n    image: i\n    cgroup_manager: cgroupfs\n";
+        let run = read(yaml).unwrap().remove(0).run.unwrap();
+        assert_eq!(
+            run.spec.command,
+            ["podman", "--cgroup-manager=cgroupfs", "run"]
+        );
         // cgroupns_mode is not in the podman driver's schema.
         let yaml = "driver:\n  name: podman\nplatforms:\n  - name: p\n    image: i\n    cgroupns_mode: host\n";
         assert!(read(yaml).is_err());
