@@ -182,7 +182,7 @@ fn two_platforms_on_a_hybrid_host_human_report() {
     }
     // centos has no pre_build_image: molecule builds on top of it.
     assert!(
-        text.contains("note: pre_build_image is false: molecule builds molecule_local/quay.io/centos/centos:stream9"),
+        text.contains("note: pre_build_image is false: molecule runs molecule_local/quay.io/centos/centos:stream9, built from Dockerfile.j2 FROM quay.io/centos/centos:stream9"),
         "{text}"
     );
     assert!(text.contains("(the worst of 2 platforms)"), "{text}");

@@ -364,12 +364,12 @@ fn target(
     let argv = run_argv(&e, client).map_err(|m| format!("{path}: {m}"))?;
     let mut notes = Vec::new();
     let run = super::from_argv(argv).map_err(|err| err.to_string());
-    let built = !e.boolean("pre_build_image").ok().flatten().unwrap_or(false);
-    if built {
-        let image = e.string("image").ok().flatten().unwrap_or_default();
+    if !e.boolean("pre_build_image")?.unwrap_or(false) {
+        let image = e.string("image")?.unwrap_or_default();
         notes.push(format!(
-            "pre_build_image is false: molecule builds molecule_local/{image} from {} on {image}; the base image {image} is what is judged",
-            e.string("dockerfile").ok().flatten().unwrap_or_else(|| "Dockerfile.j2".into())
+            "pre_build_image is false: molecule runs molecule_local/{image}, built from {} FROM {}; judged here: that base image",
+            e.string("dockerfile")?.unwrap_or_else(|| "Dockerfile.j2".into()),
+            judged_image(&e)?,
         ));
     }
     let looks_systemd = run.as_ref().is_ok_and(|r| looks_systemd(&r.spec));
@@ -544,12 +544,23 @@ fn run_argv(e: &Entry<'_>, client: Client) -> Result<Vec<String>, String> {
     for x in e.list("extra_opts")? {
         a.extend(shlex::split(&x).unwrap_or_else(|| vec![x.clone()]));
     }
+    a.push(judged_image(e)?);
+    a.extend(command(e, client)?);
+    Ok(a)
+}
+
+/// The image the container runs, or for a built one (`pre_build_image` not
+/// true) the base its Dockerfile.j2 starts `FROM`: `registry.url/image` when
+/// a registry is given, as the driver's template writes it.
+fn judged_image(e: &Entry<'_>) -> Result<String, String> {
     let Some(image) = e.string("image")?.filter(|i| !i.is_empty()) else {
         return Err(format!("platform '{}': no `image`", e.name));
     };
-    a.push(image);
-    a.extend(command(e, client)?);
-    Ok(a)
+    let built = !e.boolean("pre_build_image")?.unwrap_or(false);
+    match e.get("registry").map(|r| &r["url"]).and_then(scalar) {
+        Some(url) if built => Ok(format!("{}/{image}", url.trim_end_matches('/'))),
+        _ => Ok(image),
+    }
 }
 
 /// docker_container's `NAME:SOFT[:HARD]` as `--ulimit NAME=SOFT:HARD`.
