@@ -135,7 +135,10 @@ fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
         }
         Input::Molecule(path) => {
             let text = probe::input_file::read(path)?;
-            let env: BTreeMap<String, String> = std::env::vars().collect();
+            // vars() would panic on a variable that is not UTF-8.
+            let env: BTreeMap<String, String> = std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect();
             runline::molecule::targets(&path.display().to_string(), &text, &env).map(Some)
         }
         _ => Ok(None),
