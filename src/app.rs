@@ -200,7 +200,7 @@ fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
         }
         Input::Molecule(path) => {
             let text = probe::bounded::input(path)?;
-            runline::molecule::targets(&path.display().to_string(), &text).map(Some)
+            runline::molecule::targets(&path.display().to_string(), &text, &utf8_env()).map(Some)
         }
         _ => Ok(None),
     }
@@ -224,8 +224,15 @@ fn compose_env(first: Option<&Path>) -> Result<BTreeMap<String, String>, String>
         let text = probe::bounded::input(&path)?;
         env.extend(runline::compose::dotenv(&text));
     }
-    env.extend(std::env::vars());
+    env.extend(utf8_env());
     Ok(env)
+}
+
+/// The environment's UTF-8 variables (`std::env::vars` panics on the others).
+fn utf8_env() -> BTreeMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
 }
 
 /// Probes once for every target's image, then judges each target alone.

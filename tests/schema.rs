@@ -134,3 +134,67 @@ fn schema_rejects_broken_documents() {
     doc["facts"]["docker"] = json!({"version": {"error": "no daemon"}});
     assert!(v.is_valid(&doc));
 }
+
+/// The documents of `lint` (a run line, a compose file, a molecule.yml, a
+/// Dockerfile) validate too, recipe and targets included.
+#[test]
+fn lint_documents_validate() {
+    let v = validator();
+    let root = fixture("debian12-v2");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let runs: Vec<Vec<String>> = vec![
+        vec![
+            "--".into(),
+            "docker".into(),
+            "run".into(),
+            "--init".into(),
+            "IMG".into(),
+        ],
+        vec![
+            "--".into(),
+            "docker".into(),
+            "run".into(),
+            "--privileged".into(),
+            "--stop-signal".into(),
+            "SIGRTMIN+3".into(),
+            "IMG".into(),
+        ],
+        vec![
+            "--compose".into(),
+            manifest
+                .join("fixtures/compose/reefer-ubuntu.yml")
+                .display()
+                .to_string(),
+            "--service".into(),
+            "ubuntu".into(),
+            "--service".into(),
+            "cache".into(),
+        ],
+        vec![
+            "--molecule".into(),
+            manifest
+                .join("fixtures/molecule/two-platforms/molecule.yml")
+                .display()
+                .to_string(),
+        ],
+        vec![
+            "--dockerfile".into(),
+            manifest
+                .join("fixtures/dockerfile/bad.Dockerfile")
+                .display()
+                .to_string(),
+        ],
+    ];
+    for args in runs {
+        let out = doctor()
+            .arg("--root")
+            .arg(&root)
+            .args(["--json", "--no-docker", "lint"])
+            .args(&args)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_valid(&v, &doc, &args.join(" "));
+    }
+}

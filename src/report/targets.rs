@@ -71,6 +71,11 @@ pub fn human(
         let what = format!("{} {}", kind(t.target), super::safe(&t.target.name));
         out.push_str(&style.bold(&format!("── {what} ──")));
         out.push_str("\n\n");
+        if let Origin::Molecule(p) = &t.target.origin {
+            for n in &p.notes {
+                out.push_str(&format!("  note: {n}\n\n"));
+            }
+        }
         if let Err(e) = &t.target.run {
             out.push_str(&format!(
                 "  cannot be judged as a run line: {}\n\n",

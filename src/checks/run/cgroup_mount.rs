@@ -84,9 +84,9 @@ fn unified(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
         .evidence(RO_ERROR)
         .fix(
             if s.privileged {
-                "Remove the :ro bind: with --privileged Docker already gives the container its own writable cgroup."
+                "Remove the :ro bind: with --privileged Docker already gives the container its own writable cgroup.".to_owned()
             } else {
-                "Replace the :ro bind with --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw (or remove it and use --privileged)."
+                v2_fix(s, "Remove the :ro bind")
             },
             &[],
         );
@@ -128,10 +128,23 @@ fn no_bind_v2(s: &EffectiveRun) -> Outcome {
         "{why}Docker mounts /sys/fs/cgroup read-only in an unprivileged container on cgroup v2: systemd cannot create init.scope"
     ))
     .evidence(RO_ERROR)
-    .fix(
-        "Add --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw (works unprivileged), or --privileged where the daemon can grant it.",
-        &[],
-    )
+    .fix(v2_fix(s, "Add"), &[])
+}
+
+/// The v2 fix as the corrector makes it: --privileged without a bind where
+/// the daemon may grant it, else the host's tree bound read-write.
+fn v2_fix(s: &EffectiveRun, verb: &str) -> String {
+    let bind = "--cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw";
+    let (prefix, privileged) = if verb == "Add" {
+        ("Add".to_owned(), "--privileged")
+    } else {
+        (format!("{verb} and use"), "--privileged")
+    };
+    if s.ctx.privileged_possible == Some(false) {
+        format!("{prefix} {bind} (works unprivileged; this daemon cannot grant --privileged).")
+    } else {
+        format!("{prefix} {privileged} (Docker then mounts the container's own cgroup writable), or {bind} where the daemon cannot grant it.")
+    }
 }
 
 fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
