@@ -155,3 +155,60 @@ fn options_after_the_subcommand_are_the_same_options() {
     // The options of a run line after `--` stay the line's own.
     assert_eq!(doc["facts"]["run"]["spec"]["init"], true);
 }
+
+/// The corrector is held to the checks: on every fixture host, the corrected
+/// line of each of these lines passes `--strict lint` (exit 0), unless the
+/// warning left says that no run line avoids it there.
+#[test]
+fn the_corrected_line_passes_strict_lint_on_every_fixture_host() {
+    let lines = [
+        "docker run -d --tmpfs /tmp --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:ro IMG",
+        "docker run -d --tmpfs /tmp --tmpfs /run --privileged IMG",
+        "docker run -d --privileged --cgroupns=host -v /sys/fs/cgroup:/sys/fs/cgroup:rw IMG",
+        "docker run -d --cgroupns=private --tmpfs /run --tmpfs /run/lock IMG",
+        "docker run -d --init -u 1000 IMG /sbin/init",
+        "docker run -d IMG",
+    ];
+    let mut corrected = 0;
+    for host in common::FIXTURES {
+        let root = common::fixture(host);
+        for line in lines {
+            let run = |words: &[String], strict: bool| {
+                let mut c = doctor();
+                c.arg("--root")
+                    .arg(&root)
+                    .args(["--no-docker", "--json", "--only", "run"]);
+                if strict {
+                    c.arg("--strict");
+                }
+                let out = c.arg("lint").arg("--").args(words).output().unwrap();
+                let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                (out.status.code(), doc)
+            };
+            let words: Vec<String> = line.split(' ').map(str::to_owned).collect();
+            let (_, doc) = run(&words, false);
+            let argv: Vec<String> = match doc["recipe"]["argv"].as_array() {
+                Some(a) => a.iter().map(|w| w.as_str().unwrap().to_owned()).collect(),
+                None => words.clone(),
+            };
+            corrected += usize::from(doc["recipe"]["argv"].is_array());
+            let (code, doc) = run(&argv, true);
+            if code == Some(0) {
+                continue;
+            }
+            let left: Vec<String> = doc["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["status"] != "pass" && c["status"] != "skip")
+                .map(|c| format!("{} {}: {}", c["id"], c["status"], c["message"]))
+                .collect();
+            assert!(
+                left.iter().all(|l| l.contains("no run line avoids this")),
+                "{host}: {line}\n-> {}\n{left:#?}",
+                argv.join(" ")
+            );
+        }
+    }
+    assert!(corrected >= 20, "{corrected}");
+}

@@ -214,9 +214,21 @@ struct Reality {
 }
 
 fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) -> Reality {
+    run_cmd_for_real(name, flags, image, &[], guard)
+}
+
+/// The same with a command after the image.
+fn run_cmd_for_real(
+    name: &str,
+    flags: &[String],
+    image: &str,
+    cmd: &[String],
+    guard: &mut Cleanup,
+) -> Reality {
     let mut args: Vec<&str> = vec!["run", "-d", "-t", "--name", name];
     args.extend(flags.iter().map(String::as_str));
     args.push(image);
+    args.extend(cmd.iter().map(String::as_str));
     guard.add(name);
     let out = docker(&args).expect("docker runs");
     if !out.status.success() {
@@ -237,6 +249,11 @@ fn run_for_real(name: &str, flags: &[String], image: &str, guard: &mut Cleanup) 
             created: !inspect(name, "{{.Id}}").is_empty(),
         };
     }
+    boot_outcome(name)
+}
+
+/// How a started container's systemd fares within the boot bound.
+fn boot_outcome(name: &str) -> Reality {
     let start = Instant::now();
     loop {
         let left = boot_bound().saturating_sub(start.elapsed());
@@ -894,4 +911,264 @@ fn podman_agrees() {
         &before,
     );
     assert_agree("podman", images, &cells);
+}
+
+/// Compose services as written (the service's own lines below `image:`).
+const COMPOSE_CASES: &[(&str, &str)] = &[
+    (
+        "c-v1",
+        "    stop_signal: RTMIN+3\n    cap_add: [SYS_ADMIN]\n    tmpfs: [/run, /run/lock]\n    volumes:\n      - /sys/fs/cgroup:/sys/fs/cgroup:ro\n",
+    ),
+    (
+        "c-molecule",
+        "    privileged: true\n    volumes:\n      - /sys/fs/cgroup:/sys/fs/cgroup:rw\n",
+    ),
+    ("c-plain", ""),
+];
+
+/// molecule platforms as written (below `image:`).
+const MOLECULE_CASES: &[(&str, &str)] = &[
+    (
+        "m-geerlingguy",
+        "    command: \"\"\n    volumes:\n      - /sys/fs/cgroup:/sys/fs/cgroup:rw\n    cgroupns_mode: host\n    privileged: true\n    pre_build_image: true\n",
+    ),
+    ("m-default-command", "    pre_build_image: true\n"),
+    (
+        "m-v1",
+        "    command: /lib/systemd/systemd\n    volumes:\n      - /sys/fs/cgroup:/sys/fs/cgroup:ro\n    tmpfs: [/run, /run/lock, /tmp]\n    pre_build_image: true\n",
+    ),
+];
+
+/// The doctor's verdict on the one target of a `lint --compose`/`--molecule` file.
+fn predict_target(front: &str, file: &std::path::Path) -> (Prediction, Option<String>) {
+    let path = file.to_str().unwrap();
+    let mut args = vec!["lint", "--json", front, path];
+    if front == "--compose" {
+        args.extend(["--service", "sd"]);
+    }
+    let out = doctor(&args);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "lint {front} {path}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let t = &doc["targets"][0];
+    let mut failing: Vec<String> = doc["checks"]
+        .as_array()
+        .into_iter()
+        .chain(t["checks"].as_array())
+        .flatten()
+        .filter(|c| c["status"] == "fail" || c["status"] == "error")
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect();
+    failing.dedup();
+    let words = |v: &Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
+            a.iter()
+                .filter_map(|w| w.as_str().map(str::to_owned))
+                .collect()
+        })
+    };
+    let p = Prediction {
+        not_ready: t["verdict"] == "not-ready",
+        failing,
+        recipe: words(&t["recipe"]["argv"]),
+        knows_image: doc["facts"]["images"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|i| i["present"] == true)),
+    };
+    (
+        p,
+        words(&t["argv"])
+            .map(|w| w.join(" "))
+            .and(t["recipe"]["snippet"].as_str().map(str::to_owned)),
+    )
+}
+
+fn compose(file: &std::path::Path, project: &str, args: &[&str]) -> Output {
+    Command::new("docker-compose")
+        .arg("-f")
+        .arg(file)
+        .args(["-p", project])
+        .args(args)
+        .output()
+        .expect("docker-compose runs")
+}
+
+/// `docker-compose up -d` of a file whose one service is `name`, for real.
+fn compose_for_real(
+    file: &std::path::Path,
+    project: &str,
+    name: &str,
+    guard: &mut Cleanup,
+) -> Reality {
+    guard.add(name);
+    let out = compose(file, project, &["up", "-d", "--no-build"]);
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let said = err
+            .lines()
+            .find(|l| l.contains("Error") || l.contains("ERROR"))
+            .map(|l| l.trim().to_owned())
+            .unwrap_or_else(|| last_line(&err));
+        return Reality {
+            booted: false,
+            outcome: format!("refused: {said}"),
+            created: !inspect(name, "{{.Id}}").is_empty(),
+        };
+    }
+    boot_outcome(name)
+}
+
+#[test]
+fn front_ends_agree() {
+    if let Some(why) = missing_prerequisite().or_else(|| {
+        let ok = Command::new("docker-compose")
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        (!ok).then(|| "docker-compose is not installed".to_owned())
+    }) {
+        if common::in_ci() {
+            panic!("CI=true but the front-end cells cannot run: {why}");
+        }
+        eprintln!("SKIP front-end cells: {why}");
+        return;
+    }
+    let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    remove_leftovers();
+    let dir = tempfile::tempdir().unwrap();
+    let mut guard = Cleanup(Vec::new());
+    let mut cells = Vec::new();
+    let host_before = host_cgroupfs();
+    let images: Vec<(&str, Option<u32>)> = IMAGES[..2].to_vec();
+    for (image, systemd) in &images {
+        for (case, body) in COMPOSE_CASES {
+            let mut text = format!("services:\n  sd:\n    image: {image}\n    tty: true\n{body}");
+            for round in ["", "-f"] {
+                let id = format!("{case}{round}");
+                let name = format!("{PREFIX}{}-{id}", slug(image));
+                let project = name.replace('-', "");
+                let text_named = format!("{text}    container_name: {name}\n");
+                let file = dir.path().join(format!("{name}.yml"));
+                std::fs::write(&file, &text_named).unwrap();
+                let (p, snippet) = predict_target("--compose", &file);
+                let state_before = cgroupfs_state();
+                let before = host_cgroupfs();
+                let reality = compose_for_real(&file, &project, &name, &mut guard);
+                let says = container_says_failed(&name);
+                let _ = compose(&file, &project, &["down", "--remove-orphans"]);
+                let _ = docker(&["rm", "-f", &name]);
+                let after = host_cgroupfs();
+                cells.push(Cell {
+                    image: image.to_string(),
+                    systemd: *systemd,
+                    recipe: id,
+                    flags: format!("compose: {}", text_named.replace('\n', "⏎")),
+                    reality,
+                    predicted_fail: p.not_ready,
+                    failing: p.failing,
+                    container_says_failed: says,
+                    host_change: (before != after).then_some((before, after)),
+                    restored: restore_cgroupfs(&state_before),
+                });
+                // Round two: the corrected service, as the doctor printed it.
+                match snippet.filter(|_| round.is_empty()) {
+                    Some(s) => {
+                        let body: String = s
+                            .lines()
+                            .filter(|l| !l.trim_start().starts_with("container_name:"))
+                            .map(|l| format!("  {l}\n"))
+                            .collect();
+                        text = format!("services:\n{body}");
+                    }
+                    None => break,
+                }
+            }
+        }
+        for (case, body) in MOLECULE_CASES {
+            let text = format!(
+                "driver:\n  name: docker\nplatforms:\n  - name: instance\n    image: {image}\n{body}"
+            );
+            let file = dir.path().join(format!("{case}-{}.yml", slug(image)));
+            std::fs::write(&file, &text).unwrap();
+            let out = doctor(&["lint", "--json", "--molecule", file.to_str().unwrap()]);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let t = &doc["targets"][0];
+            let as_words = |v: &Value| -> Vec<String> {
+                v.as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|w| w.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let lines = [
+                (case.to_string(), as_words(&t["argv"])),
+                (format!("{case}-f"), as_words(&t["recipe"]["argv"])),
+            ];
+            for (id, argv) in lines {
+                if argv.is_empty() {
+                    continue;
+                }
+                // Judged as the run line it is, then run.
+                let p = predict(&argv);
+                let name = format!("{PREFIX}{}-{id}", slug(image));
+                let state_before = cgroupfs_state();
+                let before = host_cgroupfs();
+                let (flags, image_word, cmd) = molecule_flags(&argv);
+                let reality = run_cmd_for_real(&name, &flags, &image_word, &cmd, &mut guard);
+                let says = container_says_failed(&name);
+                let _ = docker(&["rm", "-f", &name]);
+                let after = host_cgroupfs();
+                cells.push(Cell {
+                    image: image.to_string(),
+                    systemd: *systemd,
+                    recipe: id,
+                    flags: format!("molecule: {}", argv.join(" ")),
+                    reality,
+                    predicted_fail: p.not_ready,
+                    failing: p.failing,
+                    container_says_failed: says,
+                    host_change: (before != after).then_some((before, after)),
+                    restored: restore_cgroupfs(&state_before),
+                });
+            }
+            // The molecule verdict is the run line's.
+            assert_eq!(
+                t["verdict"] == "not-ready",
+                predict(&as_words(&t["argv"])).not_ready,
+                "{case}: lint --molecule and lint of its run line disagree"
+            );
+        }
+    }
+    publish(
+        "Front ends (compose, molecule) on this machine",
+        "truth-matrix-front-ends.md",
+        &cells,
+        &host_before,
+    );
+    assert_agree("front ends", &images, &cells);
+}
+
+/// A molecule run line (`docker run -d --name N … IMAGE [CMD…]`) as
+/// run_cmd_for_real's flags, image and command.
+fn molecule_flags(argv: &[String]) -> (Vec<String>, String, Vec<String>) {
+    let run = sdctr_doctor::runline::from_argv(argv.to_vec()).expect("a run line");
+    let image_at = argv.len() - run.spec.args.len() - 1;
+    assert_eq!(argv[image_at], run.spec.image);
+    let mut flags = Vec::new();
+    let mut it = argv[2..image_at].iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "-d" | "--detach" => {}
+            "--name" => {
+                it.next();
+            }
+            _ => flags.push(w.clone()),
+        }
+    }
+    (flags, run.spec.image.clone(), run.spec.args.clone())
 }

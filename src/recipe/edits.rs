@@ -7,6 +7,8 @@ use crate::runline::parse;
 pub(super) struct OptionEdits {
     options: Vec<RunArg>,
     next_group: usize,
+    /// The command after the image, when the corrector replaces it.
+    args: Option<Vec<String>>,
 }
 
 impl OptionEdits {
@@ -14,7 +16,13 @@ impl OptionEdits {
         OptionEdits {
             options: spec.options.clone(),
             next_group: spec.options.iter().map(|a| a.group).max().unwrap_or(0),
+            args: None,
         }
+    }
+
+    /// Replaces the command after the image (empty: the image's own).
+    pub(super) fn set_args(&mut self, args: Vec<String>) {
+        self.args = Some(args);
     }
 
     pub(super) fn add(&mut self, tokens: &[&str], name: &str, value: Option<&str>) {
@@ -38,7 +46,7 @@ impl OptionEdits {
             like.command.clone(),
             self.options.clone(),
             like.image.clone(),
-            like.args.clone(),
+            self.args.clone().unwrap_or_else(|| like.args.clone()),
         )
         .ok()
     }

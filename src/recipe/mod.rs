@@ -15,7 +15,8 @@ use crate::facts::Facts;
 use crate::runline::effective::EffectiveRun;
 use crate::runline::parse::{self, decode_mount};
 use crate::runline::systemd::{
-    engine_major, is_root, is_rtmin3, premounted, LOW_ULIMITS, TMPFS_PATHS,
+    engine_major, is_root, is_rtmin3, line_pid1, never_systemd, premounted, LOW_ULIMITS,
+    TMPFS_PATHS,
 };
 use edits::OptionEdits;
 
@@ -113,6 +114,16 @@ fn correct(facts: &Facts, findings: &[Finding], prefer_privileged: bool) -> Opti
     let spec = s.spec;
     let mut e = OptionEdits::of(spec);
     e.drop(|a| a.name == "init");
+    if line_pid1(spec, s.ctx.image_entrypoint.as_ref()).is_some_and(|a| never_systemd(&a)) {
+        // A command that never starts systemd: the image's own, when that is
+        // systemd, else systemd where the image has it.
+        e.drop(|a| a.name == "entrypoint");
+        match (&s.ctx.image_pid1_systemd, &s.ctx.image_systemd_path) {
+            (Some(true), _) => e.set_args(vec![]),
+            (_, Some(path)) => e.set_args(vec![path.clone()]),
+            _ => e.set_args(vec!["/sbin/init".into()]),
+        }
+    }
     if s.ctx.daemon_init == Some(true) {
         // Only an explicit --init=false undoes the daemon's `init: true`.
         e.add(&["--init=false"], "init", Some("false"));
@@ -521,6 +532,21 @@ mod tests {
             r.argv.join(" "),
             "docker run -d --privileged --stop-signal SIGRTMIN+3 IMG"
         );
+        // molecule's keep-alive command never starts systemd: the image's
+        // own command (systemd) replaces it.
+        let img = crate::testing::bookworm_image();
+        let mut f = crate::testing::with_image(unified_host(), img.clone());
+        crate::checks::run::testing::with_line_ctx(
+            &mut f,
+            &format!(
+                "docker run -d --privileged {} bash -c 'while true; do sleep 10000; done'",
+                img.reference
+            ),
+            RunContext::default(),
+        );
+        let r = recipe(&f).unwrap();
+        assert_eq!(r.spec.args, Vec::<String>::new(), "{:?}", r.argv);
+        assert_eq!(r.argv.last(), Some(&img.reference));
         // An image's non-root USER: --user root on the line fixes it.
         let r = lint(
             unified_host(),

@@ -38,6 +38,13 @@ pub(crate) struct RunContext {
     pub(crate) image_stop_signal: Option<String>,
     /// The image's `USER` (`Config.User`); empty means root.
     pub(crate) image_user: Option<String>,
+    /// The image's `ENTRYPOINT` (`Config.Entrypoint`), empty when unset: a
+    /// command on the line is then PID 1 itself.
+    pub(crate) image_entrypoint: Option<Vec<String>>,
+    /// Where systemd is in the image (links followed), `None` when unknown or absent.
+    pub(crate) image_systemd_path: Option<String>,
+    /// The image's own PID 1 (ENTRYPOINT + CMD) is systemd.
+    pub(crate) image_pid1_systemd: Option<bool>,
 }
 
 impl RunContext {
@@ -83,6 +90,12 @@ impl RunContext {
         self.image_systemd_major = img.systemd.ok().and_then(|v| v.as_ref()).map(|v| v.major);
         self.image_stop_signal = img.stop_signal.clone();
         self.image_user = Some(img.user.clone());
+        self.image_entrypoint = Some(img.entrypoint.clone().unwrap_or_default());
+        self.image_systemd_path = img.systemd_path.clone();
+        self.image_pid1_systemd = img
+            .pid1
+            .ok()
+            .map(|p| p.kind == crate::facts::image::Pid1Kind::Systemd);
     }
 }
 

@@ -38,6 +38,54 @@ pub(crate) fn is_init(cmd: &str) -> bool {
     INIT_COMMANDS.contains(&cmd)
 }
 
+/// The line's own PID 1 argv where it is certain: its `--entrypoint` with
+/// the arguments, or the command when the image has no ENTRYPOINT.
+pub(crate) fn line_pid1(
+    spec: &RunSpec,
+    image_entrypoint: Option<&Vec<String>>,
+) -> Option<Vec<String>> {
+    match spec.entrypoint.as_deref() {
+        Some(e) if !e.is_empty() => Some(
+            e.split_whitespace()
+                .map(str::to_owned)
+                .chain(spec.args.iter().cloned())
+                .collect(),
+        ),
+        _ if image_entrypoint.is_some_and(Vec::is_empty) => {
+            Some(spec.args.clone()).filter(|a| !a.is_empty())
+        }
+        _ => None,
+    }
+}
+
+/// Programs that never become systemd when they are PID 1: a shell that does
+/// not `exec` it (molecule's `bash -c "while true; do sleep 10000; done"`),
+/// `sleep`, `tail -f`. A script of the image's own may exec systemd: not here.
+pub(crate) fn never_systemd(argv: &[String]) -> bool {
+    let Some(first) = argv.first() else {
+        return false;
+    };
+    let name = first.rsplit('/').next().unwrap_or(first);
+    match name {
+        "sleep" | "tail" | "cat" | "true" | "yes" => true,
+        "sh" | "bash" | "dash" | "ash" | "zsh" => {
+            let script = argv
+                .iter()
+                .skip(1)
+                .skip_while(|a| a.starts_with('-'))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            // Interactive or a script file: unknown. `-c` with a script that
+            // never names an init: never systemd.
+            argv.get(1).is_some_and(|a| a == "-c")
+                && !INIT_COMMANDS.iter().any(|i| script.contains(i))
+                && !script.contains("init")
+        }
+        _ => false,
+    }
+}
+
 /// SIGRTMIN+3 as Docker accepts it: by name (with or without SIG) or number.
 pub(crate) fn is_rtmin3(signal: &str) -> bool {
     let s = signal.trim().to_ascii_uppercase();

@@ -1,7 +1,7 @@
 use super::effective;
 use crate::checks::{Check, Outcome};
 use crate::facts::Facts;
-use crate::runline::systemd::{is_init, pid1};
+use crate::runline::systemd::{is_init, line_pid1, never_systemd, pid1};
 
 pub(crate) static CHECK: Check = Check {
     id: "run.init",
@@ -43,6 +43,16 @@ fn run(facts: &Facts) -> Outcome {
         .evidence("systemd 252 as /sbin/init under tini (Docker 20.10.24, hybrid host, development VM): Couldn't find an alternative telinit implementation to spawn.")
         .fix("Add --init=false to the run line (compose: `init: false`).", &[]);
     }
+    // The line's command is PID 1 itself when the image has no ENTRYPOINT.
+    let argv_pid1 = line_pid1(s.spec, s.ctx.image_entrypoint.as_ref());
+    if let Some(argv) = argv_pid1.filter(|a| never_systemd(a)) {
+        return Outcome::fail(format!(
+            "PID 1 will be `{}`, which never starts systemd",
+            argv.join(" ")
+        ))
+        .evidence("systemd 252 and 257 images, molecule's default command `bash -c \"while true; do sleep 10000; done\"` (Docker 20.10.24, hybrid host, development VM, tests/truth_matrix.rs front-end cells): `systemctl is-system-running` says offline")
+        .fix("Leave the image's own command (molecule: `command: \"\"` or `override_command: false`), or run /sbin/init (or /lib/systemd/systemd).", &[]);
+    }
     match pid1(s.spec) {
         Some(cmd) if !is_init(cmd) => Outcome::warn(format!(
             "PID 1 will be `{cmd}`, not systemd (unless the image's ENTRYPOINT execs systemd with it)"
@@ -74,9 +84,24 @@ mod tests {
                 Status::Pass,
             ),
             ("docker run --entrypoint bash IMG", Status::Warn),
+            ("docker run --entrypoint sleep IMG infinity", Status::Fail),
         ];
         for (line, want) in cases {
             assert_eq!(run(&with_line(unified_host(), line)).status, want, "{line}");
+        }
+        // An image without ENTRYPOINT: the line's command is PID 1 itself.
+        let img = crate::testing::bookworm_image();
+        assert_eq!(img.entrypoint, None);
+        let host = crate::testing::with_image(unified_host(), img.clone());
+        for (cmd, want) in [
+            ("bash -c 'while true; do sleep 10000; done'", Status::Fail),
+            ("sleep infinity", Status::Fail),
+            ("bash -c 'exec /sbin/init'", Status::Warn),
+            ("/usr/local/bin/start.sh", Status::Warn),
+            ("/sbin/init", Status::Pass),
+        ] {
+            let line = format!("docker run {} {cmd}", img.reference);
+            assert_eq!(run(&with_line(host.clone(), &line)).status, want, "{line}");
         }
     }
 
