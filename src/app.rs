@@ -94,21 +94,7 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
         return Err("container asks the Docker daemon: it cannot be used with --facts or --no-docker (replay a saved `container --json` with --facts FILE alone)".into());
     }
     // lint judges the image on its run line too.
-    let mut images = req.images.clone();
-    if let Some(run) = &line {
-        if !images.contains(&run.spec.image) {
-            images.push(run.spec.image.clone());
-        }
-    }
-    let mut facts = match &req.facts_file {
-        Some(path) => load_facts(path)?,
-        None => probe::probe_with_images(
-            &host_root(req.root.as_deref())?,
-            &req.docker,
-            &images,
-            req.image_reader,
-        ),
-    };
+    let mut facts = probe_facts(req, line.iter().map(|r| r.spec.image.as_str()))?;
     if line.is_some() {
         facts.run = line;
     }
@@ -180,6 +166,26 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
     })
 }
 
+/// The facts of the request (replayed from `--facts`, or probed), with
+/// `more` images judged besides `--image`, each once.
+fn probe_facts<'a>(req: &Request, more: impl Iterator<Item = &'a str>) -> Result<Facts, String> {
+    let mut images = req.images.clone();
+    for image in more {
+        if !images.iter().any(|i| i == image) {
+            images.push(image.to_owned());
+        }
+    }
+    match &req.facts_file {
+        Some(path) => load_facts(path),
+        None => Ok(probe::probe_with_images(
+            &host_root(req.root.as_deref())?,
+            &req.docker,
+            &images,
+            req.image_reader,
+        )),
+    }
+}
+
 /// The targets of a compose or molecule input; `None` for other inputs.
 fn read_targets(input: &Input) -> Result<Option<Vec<Target>>, String> {
     match input {
@@ -237,21 +243,7 @@ fn utf8_env() -> BTreeMap<String, String> {
 
 /// Probes once for every target's image, then judges each target alone.
 fn diagnose_targets(req: &Request, targets: Vec<Target>) -> Result<Diagnosis, String> {
-    let mut images = req.images.clone();
-    for image in targets.iter().filter_map(Target::image) {
-        if !images.iter().any(|i| i == image) {
-            images.push(image.to_owned());
-        }
-    }
-    let facts = match &req.facts_file {
-        Some(path) => load_facts(path)?,
-        None => probe::probe_with_images(
-            &host_root(req.root.as_deref())?,
-            &req.docker,
-            &images,
-            req.image_reader,
-        ),
-    };
+    let facts = probe_facts(req, targets.iter().filter_map(Target::image))?;
     let chosen = choose_targets(req, &facts, targets)?;
     let shared = |f: &Finding| SHARED_FAMILIES.contains(&f.group.as_str());
     let findings: Vec<Finding> = checks::run(&facts, &req.selection)

@@ -80,6 +80,18 @@ const RECIPES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Under CI a missing prerequisite fails the test; elsewhere it skips saying why.
+fn can_run(what: &str, missing: Option<String>) -> bool {
+    let Some(why) = missing else {
+        return true;
+    };
+    if common::in_ci() {
+        panic!("CI=true but {what} cannot run: {why}");
+    }
+    eprintln!("SKIP {what}: {why}");
+    false
+}
+
 /// Why the matrix cannot run here, if it cannot.
 fn missing_prerequisite() -> Option<String> {
     match docker(&["info", "--format", "{{.ServerVersion}}"]) {
@@ -719,11 +731,7 @@ fn assert_agree(label: &str, images: &[(&str, Option<u32>)], cells: &[Cell]) {
 
 #[test]
 fn doctor_predicts_every_cell() {
-    if let Some(why) = missing_prerequisite() {
-        if common::in_ci() {
-            panic!("CI=true but the truth matrix cannot run: {why}");
-        }
-        eprintln!("SKIP truth matrix: {why}");
+    if !can_run("the truth matrix", missing_prerequisite()) {
         return;
     }
     let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -777,12 +785,10 @@ const VARIANT_RECIPES: &[&str] = &["a", "c", "d", "e", "g", "i", "j"];
 
 #[test]
 fn daemon_variants_agree() {
-    let why = missing_prerequisite().or_else(daemon::cannot_start);
-    if let Some(why) = why {
-        if common::in_ci() {
-            panic!("CI=true but the daemon variants cannot run: {why}");
-        }
-        eprintln!("SKIP daemon variants: {why}");
+    if !can_run(
+        "the daemon variants",
+        missing_prerequisite().or_else(daemon::cannot_start),
+    ) {
         return;
     }
     let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -880,11 +886,10 @@ fn podman_missing() -> Option<String> {
 
 #[test]
 fn podman_agrees() {
-    if let Some(why) = missing_prerequisite().or_else(podman_missing) {
-        if common::in_ci() {
-            panic!("CI=true but the Podman cells cannot run: {why}");
-        }
-        eprintln!("SKIP Podman cells: {why}");
+    if !can_run(
+        "the Podman cells",
+        missing_prerequisite().or_else(podman_missing),
+    ) {
         return;
     }
     let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -1023,17 +1028,17 @@ fn compose_for_real(
 
 #[test]
 fn front_ends_agree() {
-    if let Some(why) = missing_prerequisite().or_else(|| {
+    let compose_missing = || {
         let ok = Command::new("docker-compose")
             .arg("version")
             .output()
             .is_ok_and(|o| o.status.success());
         (!ok).then(|| "docker-compose is not installed".to_owned())
-    }) {
-        if common::in_ci() {
-            panic!("CI=true but the front-end cells cannot run: {why}");
-        }
-        eprintln!("SKIP front-end cells: {why}");
+    };
+    if !can_run(
+        "the front-end cells",
+        missing_prerequisite().or_else(compose_missing),
+    ) {
         return;
     }
     let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
@@ -1054,25 +1059,22 @@ fn front_ends_agree() {
                 let file = dir.path().join(format!("{name}.yml"));
                 std::fs::write(&file, &text_named).unwrap();
                 let (p, snippet) = predict_target("--compose", &file);
-                let state_before = cgroupfs_state();
-                let before = host_cgroupfs();
-                let reality = compose_for_real(&file, &project, &name, &mut guard);
-                let says = container_says_failed(&name);
-                let _ = compose(&file, &project, &["down", "--remove-orphans"]);
-                let _ = docker(&["rm", "-f", &name]);
-                let after = host_cgroupfs();
-                cells.push(Cell {
-                    image: image.to_string(),
-                    systemd: *systemd,
-                    recipe: id,
-                    flags: format!("compose: {}", text_named.replace('\n', "⏎")),
-                    reality,
-                    predicted_fail: p.not_ready,
-                    failing: p.failing,
-                    container_says_failed: says,
-                    host_change: (before != after).then_some((before, after)),
-                    restored: restore_cgroupfs(&state_before),
-                });
+                let flags = format!("compose: {}", text_named.replace('\n', "⏎"));
+                cells.push(observe(
+                    image,
+                    *systemd,
+                    id,
+                    flags,
+                    p,
+                    &name,
+                    || {
+                        let r = compose_for_real(&file, &project, &name, &mut guard);
+                        (r, container_says_failed(&name))
+                    },
+                    || {
+                        let _ = compose(&file, &project, &["down", "--remove-orphans"]);
+                    },
+                ));
                 // Round two: the corrected service, as the doctor printed it.
                 match snippet.filter(|_| round.is_empty()) {
                     Some(s) => {
@@ -1116,25 +1118,21 @@ fn front_ends_agree() {
                 // Judged as the run line it is, then run.
                 let p = predict(&argv);
                 let name = format!("{PREFIX}{}-{id}", slug(image));
-                let state_before = cgroupfs_state();
-                let before = host_cgroupfs();
                 let (flags, image_word, cmd) = molecule_flags(&argv);
-                let reality = run_cmd_for_real(&name, &flags, &image_word, &cmd, &mut guard);
-                let says = container_says_failed(&name);
-                let _ = docker(&["rm", "-f", &name]);
-                let after = host_cgroupfs();
-                cells.push(Cell {
-                    image: image.to_string(),
-                    systemd: *systemd,
-                    recipe: id,
-                    flags: format!("molecule: {}", argv.join(" ")),
-                    reality,
-                    predicted_fail: p.not_ready,
-                    failing: p.failing,
-                    container_says_failed: says,
-                    host_change: (before != after).then_some((before, after)),
-                    restored: restore_cgroupfs(&state_before),
-                });
+                let shown = format!("molecule: {}", argv.join(" "));
+                cells.push(observe(
+                    image,
+                    *systemd,
+                    id,
+                    shown,
+                    p,
+                    &name,
+                    || {
+                        let r = run_cmd_for_real(&name, &flags, &image_word, &cmd, &mut guard);
+                        (r, container_says_failed(&name))
+                    },
+                    || {},
+                ));
             }
             // The molecule verdict is the run line's.
             assert_eq!(
@@ -1151,6 +1149,39 @@ fn front_ends_agree() {
         &host_before,
     );
     assert_agree("front ends", &images, &cells);
+}
+
+/// One front-end cell: the host state around `run` (which starts the
+/// container and asks `container` about it), the clean-up, the host restored.
+#[allow(clippy::too_many_arguments)]
+fn observe(
+    image: &str,
+    systemd: Option<u32>,
+    id: String,
+    flags: String,
+    p: Prediction,
+    name: &str,
+    run: impl FnOnce() -> (Reality, Option<bool>),
+    down: impl FnOnce(),
+) -> Cell {
+    let state_before = cgroupfs_state();
+    let before = host_cgroupfs();
+    let (reality, says) = run();
+    down();
+    let _ = docker(&["rm", "-f", name]);
+    let after = host_cgroupfs();
+    Cell {
+        image: image.to_owned(),
+        systemd,
+        recipe: id,
+        flags,
+        reality,
+        predicted_fail: p.not_ready,
+        failing: p.failing,
+        container_says_failed: says,
+        host_change: (before != after).then_some((before, after)),
+        restored: restore_cgroupfs(&state_before),
+    }
 }
 
 /// A molecule run line (`docker run -d --name N … IMAGE [CMD…]`) as
