@@ -1141,14 +1141,118 @@ fn front_ends_agree() {
                 "{case}: lint --molecule and lint of its run line disagree"
             );
         }
+        dockerfile_cells(image, *systemd, dir.path(), &mut guard, &mut cells);
     }
     publish(
-        "Front ends (compose, molecule) on this machine",
+        "Front ends (compose, molecule, Dockerfile) on this machine",
         "truth-matrix-front-ends.md",
         &cells,
         &host_before,
     );
     assert_agree("front ends", &images, &cells);
+}
+
+/// A Dockerfile that breaks systemd on top of a good image, then the same
+/// with the doctor's `dockerfile_fix` applied by `patch`: each judged by
+/// `lint --dockerfile`, built (never pulled: FROM a local test image) and
+/// run with a line that boots a good image here (the v1 recipe, cell f).
+fn dockerfile_cells(
+    image: &str,
+    systemd: Option<u32>,
+    dir: &std::path::Path,
+    guard: &mut Cleanup,
+    cells: &mut Vec<Cell>,
+) {
+    let ctx = dir.join(format!("df-{}", slug(image)));
+    std::fs::create_dir_all(&ctx).unwrap();
+    let file = ctx.join("Dockerfile");
+    std::fs::write(
+        &file,
+        format!("FROM {image}\nUSER nobody\nSTOPSIGNAL SIGTERM\nCMD [\"bash\"]\n"),
+    )
+    .unwrap();
+    let flags =
+        words("-v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp");
+    for id in ["d-bad", "d-bad-f"] {
+        let out = doctor(&["lint", "--json", "--dockerfile", file.to_str().unwrap()]);
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("lint --dockerfile --json");
+        let failing: Vec<String> = doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] == "fail" || c["status"] == "error")
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+        let p = Prediction {
+            not_ready: doc["verdict"] == "not-ready",
+            failing,
+            recipe: None,
+            knows_image: true,
+        };
+        let tag = format!("{PREFIX}{}-{id}:latest", slug(image));
+        let built = Command::new("docker")
+            .args(["build", "-q", "-t", &tag])
+            .arg(&ctx)
+            .env("DOCKER_BUILDKIT", "0")
+            .output()
+            .expect("docker build runs");
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        let name = format!("{PREFIX}{}-{id}", slug(image));
+        let shown = format!(
+            "Dockerfile: {} ⏎ run: {}",
+            std::fs::read_to_string(&file).unwrap().replace('\n', "⏎"),
+            flags.join(" ")
+        );
+        cells.push(observe(
+            image,
+            systemd,
+            id.to_owned(),
+            shown,
+            p,
+            &name,
+            || {
+                let r = run_for_real(&name, &flags, &tag, guard);
+                (r, container_says_failed(&name))
+            },
+            || {},
+        ));
+        let _ = docker(&["rmi", "-f", &tag]);
+        // Round two: the file as the doctor's diff makes it.
+        let Some(fix) = doc["dockerfile_fix"].as_str() else {
+            break;
+        };
+        let patched = Command::new("patch")
+            .arg(&file)
+            .stdin(std::process::Stdio::piped())
+            .output_with_input(fix);
+        assert!(
+            patched,
+            "the doctor's dockerfile_fix does not apply:\n{fix}"
+        );
+    }
+}
+
+/// `patch FILE` fed `input` on stdin: applied.
+trait OutputWithInput {
+    fn output_with_input(&mut self, input: &str) -> bool;
+}
+
+impl OutputWithInput for Command {
+    fn output_with_input(&mut self, input: &str) -> bool {
+        use std::io::Write;
+        let Ok(mut child) = self.stdout(std::process::Stdio::null()).spawn() else {
+            return false;
+        };
+        let fed = child
+            .stdin
+            .take()
+            .is_some_and(|mut i| i.write_all(input.as_bytes()).is_ok());
+        fed && child.wait().is_ok_and(|s| s.success())
+    }
 }
 
 /// One front-end cell: the host state around `run` (which starts the
