@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
@@ -266,26 +266,21 @@ fn render_mount(m: &HostMount) -> String {
     parts.join(",")
 }
 
-/// Reads one container, bounded by `timeout` as a whole; `endpoint` is where
-/// the daemon is (or why it could not be found). `Err` is a one-line reason
-/// (no such container, daemon unreachable).
+/// Reads one container, ending by `deadline` (`timeout` is what errors name);
+/// `endpoint` is where the daemon is (or why it could not be found). `Err` is
+/// a one-line reason (no such container, daemon unreachable).
 pub(crate) fn probe(
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reference: &str,
 ) -> Result<ContainerFacts, String> {
     let ep = endpoint?;
     let rt = super::client::runtime().map_err(|e| e.message)?;
-    rt.block_on(ask(ep, timeout, reference))
+    rt.block_on(ask(Client::until(ep, deadline, timeout), reference))
         .map_err(|e| e.message)
 }
 
-async fn ask(
-    ep: Endpoint,
-    timeout: Duration,
-    reference: &str,
-) -> Result<ContainerFacts, ClientError> {
-    let mut c = Client::new(ep, timeout);
+async fn ask(mut c: Client, reference: &str) -> Result<ContainerFacts, ClientError> {
     c.negotiate().await?;
     let id = path_segment(reference);
     let resp = c

@@ -9,7 +9,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::{Method, StatusCode};
 use tokio::runtime::Runtime;
@@ -38,14 +38,15 @@ pub enum Reader {
 const OVERLAY_DRIVERS: &[&str] = &["overlay2", "overlay", "fuse-overlayfs"];
 
 /// The facts of `reference`; `endpoint` is where the daemon is (or why it
-/// could not be found).
+/// could not be found). Waits until `deadline` at most (`timeout` is what
+/// errors name), plus [`super::CLEANUP_GRACE`] for removing a probe container.
 pub fn probe(
     reference: &str,
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reader: Reader,
 ) -> ImageFacts {
-    probe_as(reference, endpoint, timeout, reader, None)
+    probe_as(reference, endpoint, (deadline, timeout), reader, None)
 }
 
 /// [`probe`], with a Dockerfile's settings over the image's config: the
@@ -53,7 +54,7 @@ pub fn probe(
 pub(crate) fn probe_as(
     reference: &str,
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reader: Reader,
     dockerfile: Option<&DockerfileFacts>,
 ) -> ImageFacts {
@@ -65,7 +66,7 @@ pub(crate) fn probe_as(
         Ok(rt) => rt,
         Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
     };
-    let client = Client::new(ep, timeout);
+    let client = Client::until(ep, deadline, timeout);
     let path = format!("/images/{}/json", query_escape(reference));
     let resp = match rt.block_on(client.request(Method::GET, &path, None, JSON_CAP)) {
         Ok(r) => r,

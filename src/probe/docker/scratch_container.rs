@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
@@ -23,8 +23,6 @@ const LABEL_PID: &str = "sdctr-doctor.pid";
 const LABEL_START: &str = "sdctr-doctor.start-time";
 const LABEL_BOOT: &str = "sdctr-doctor.boot-id";
 const LABEL_HOST: &str = "sdctr-doctor.hostname";
-/// Removal gets its own bound: it must happen even after the probe's deadline.
-pub const REMOVE_BOUND: Duration = Duration::from_secs(10);
 /// The command the container is created with; it is never started, and an
 /// image without Entrypoint and Cmd could not be created otherwise.
 const NEVER_RUN: &str = "/sdctr-doctor-probe-never-started";
@@ -32,6 +30,8 @@ const NEVER_RUN: &str = "/sdctr-doctor-probe-never-started";
 struct Registered {
     endpoint: Endpoint,
     name: String,
+    /// The run's deadline plus the clean-up grace.
+    until: Instant,
     /// `POST /containers/create` has not come back yet.
     creating: bool,
 }
@@ -111,13 +111,14 @@ pub fn wait_if_terminating() {
 fn remove_all_registered() {
     // A create in flight would leave a container the daemon finishes later;
     // the create itself is bounded by the run's deadline.
-    let until = std::time::Instant::now() + REMOVE_BOUND;
-    while registry().iter().any(|r| r.creating) && std::time::Instant::now() < until {
+    let until = registry().iter().map(|r| r.until).max();
+    let Some(until) = until else { return };
+    while registry().iter().any(|r| r.creating) && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let targets: Vec<(Endpoint, String)> = registry()
+    let targets: Vec<(Endpoint, String, Instant)> = registry()
         .iter()
-        .map(|r| (r.endpoint.clone(), r.name.clone()))
+        .map(|r| (r.endpoint.clone(), r.name.clone(), r.until))
         .collect();
     if targets.is_empty() {
         return;
@@ -127,11 +128,17 @@ fn remove_all_registered() {
     };
     // One container per --image: removing them one after the other is quick.
     rt.block_on(async {
-        for (ep, name) in targets {
-            let c = Client::new(ep, REMOVE_BOUND);
+        for (ep, name, until) in targets {
+            let c = removal_client(ep, until);
             let _ = remove(&c, &name).await;
         }
     });
+}
+
+/// Removal may run past the probe's deadline, by the clean-up grace at most.
+fn removal_client(ep: Endpoint, until: Instant) -> Client {
+    let budget = until.saturating_duration_since(Instant::now());
+    Client::until(ep, until, budget)
 }
 
 /// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
@@ -182,6 +189,7 @@ async fn wait_gone(client: &Client, name: &str) -> Result<(), ClientError> {
 pub struct ScratchContainer<'a> {
     rt: &'a Runtime,
     endpoint: Endpoint,
+    until: Instant,
     pub name: String,
     pub id: String,
 }
@@ -198,6 +206,7 @@ impl<'a> ScratchContainer<'a> {
             std::process::id(),
             SEQ.fetch_add(1, Ordering::SeqCst)
         );
+        let until = client.deadline() + super::CLEANUP_GRACE;
         {
             let mut reg = registry();
             if TERMINATING.load(Ordering::SeqCst) {
@@ -209,6 +218,7 @@ impl<'a> ScratchContainer<'a> {
             reg.push(Registered {
                 endpoint: client.endpoint().clone(),
                 name: name.clone(),
+                until,
                 creating: true,
             });
         }
@@ -216,6 +226,7 @@ impl<'a> ScratchContainer<'a> {
         let mut guard = ScratchContainer {
             rt,
             endpoint: client.endpoint().clone(),
+            until,
             name,
             id: String::new(),
         };
@@ -251,7 +262,7 @@ impl<'a> ScratchContainer<'a> {
 
 impl Drop for ScratchContainer<'_> {
     fn drop(&mut self) {
-        let c = Client::new(self.endpoint.clone(), REMOVE_BOUND);
+        let c = removal_client(self.endpoint.clone(), self.until);
         if let Err(e) = self.rt.block_on(remove(&c, &self.name)) {
             eprintln!(
                 "sdctr-doctor: warning: could not remove probe container {}: {e} (remove it with: docker rm -f {})",
