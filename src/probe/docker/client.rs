@@ -300,6 +300,11 @@ impl Client {
         self.deadline.into_std()
     }
 
+    /// Speaks the version another client negotiated.
+    pub fn set_api_version(&mut self, v: Option<&str>) {
+        self.api_version = v.map(str::to_owned);
+    }
+
     /// `--timeout`, as errors name it.
     pub fn budget(&self) -> Duration {
         self.budget

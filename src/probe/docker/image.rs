@@ -7,7 +7,6 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
@@ -152,7 +151,7 @@ fn through_archive(
         let (tx, os) = std::sync::mpsc::channel();
         s.spawn(move || os_release_on_own_container(client, &inspect.id, tx));
         let mut notes = Vec::new();
-        for name in sweep_once(rt, client) {
+        for name in rt.block_on(container::sweep_once(client)) {
             let note = format!(
                 "removed the probe container {name} left by an sdctr-doctor run that is gone"
             );
@@ -204,13 +203,4 @@ fn os_release_on_own_container(
     let _ = answer.send(os_release(&files));
     drop(files);
     drop(probe);
-}
-
-/// The first archive probe of the run sweeps; the others do not wait for it.
-fn sweep_once(rt: &Runtime, client: &Client) -> Vec<String> {
-    static SWEPT: AtomicBool = AtomicBool::new(false);
-    if SWEPT.swap(true, Ordering::SeqCst) {
-        return vec![];
-    }
-    rt.block_on(container::sweep(client)).unwrap_or_default()
 }

@@ -151,10 +151,17 @@ fn run_until(
 
 async fn ask(mut c: Client) -> Result<DockerFacts, ClientError> {
     let ping = c.negotiate().await?;
-    let (version, info) = tokio::join!(
+    // Probe containers of killed runs go at the next run of any mode.
+    let (version, info, swept) = tokio::join!(
         c.request(Method::GET, "/version", None, JSON_CAP),
-        c.request(Method::GET, "/info", None, JSON_CAP)
+        c.request(Method::GET, "/info", None, JSON_CAP),
+        scratch_container::sweep_once(&c)
     );
+    for name in swept {
+        eprintln!(
+            "sdctr-doctor: removed the probe container {name} left by an sdctr-doctor run that is gone"
+        );
+    }
     let version: engine::VersionJson = version?.success("GET /version")?.json("GET /version")?;
     let info: engine::InfoJson = info?.success("GET /info")?.json("GET /info")?;
     let local = c.endpoint().is_unix();
