@@ -138,7 +138,7 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
         let b = probe::docker::image::probe_as(
             &df.base,
             probe::docker::endpoint(&req.docker),
-            req.docker.timeout,
+            (req.docker.deadline, req.docker.timeout),
             req.image_reader,
             Some(&df),
         );
@@ -342,15 +342,16 @@ fn host_root(root: Option<&Path>) -> Result<HostRoot, String> {
 /// line the run checks judge. A missing container is a usage error.
 fn attach_container(facts: &mut Facts, req: &Request, reference: &str) -> Result<(), String> {
     let endpoint = probe::docker::endpoint(&req.docker);
-    let timeout = req.docker.timeout;
-    let mut c = probe::docker::container::probe(endpoint.clone(), timeout, reference)?;
+    // What the daemon probe left of the run's deadline, not a new one.
+    let bound = (req.docker.deadline, req.docker.timeout);
+    let mut c = probe::docker::container::probe(endpoint.clone(), bound, reference)?;
     // Its image too, so /run/lock and PID 1 are judged with the image's
     // systemd; once, when --image already named it.
     if !facts.images.iter().any(|i| i.reference == c.config.image) {
         facts.images.push(probe::docker::image::probe(
             &c.config.image,
             endpoint,
-            timeout,
+            bound,
             req.image_reader,
         ));
     }

@@ -107,11 +107,11 @@ fn request(cli: &Cli) -> Request {
     Request {
         root: cli.root.clone(),
         facts_file: cli.facts.clone(),
-        docker: probe::docker::Options {
-            host: cli.docker_host.clone(),
-            timeout: std::time::Duration::from_secs_f64(cli.timeout),
-            skip: cli.no_docker,
-        },
+        docker: probe::docker::Options::new(
+            cli.docker_host.clone(),
+            std::time::Duration::from_secs_f64(cli.timeout),
+            cli.no_docker,
+        ),
         images: cli.images.clone(),
         image_reader: cli.image_reader.into(),
         input: match &cli.command {

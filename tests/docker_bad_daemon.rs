@@ -156,3 +156,101 @@ fn missing_socket_and_refused() {
     let err = run(Endpoint::Unix(stale), Duration::from_secs(1)).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Refused, "{err}");
 }
+
+/// Serves every connection with `answer(request head, stream)`.
+fn serve_by_request(
+    name: &str,
+    answer: fn(&str, &mut std::os::unix::net::UnixStream),
+) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.sock"));
+    let listener = UnixListener::bind(&path).unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let n = s.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                answer(&head, &mut s);
+            });
+        }
+    });
+    (dir, path)
+}
+
+fn json_answer(s: &mut std::os::unix::net::UnixStream, status: &str, body: &str) {
+    let _ = write!(
+        s,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// The doctor against `socket`: its exit code, stderr and how long it took.
+fn doctor_against(socket: &Path, args: &[&str]) -> (Option<i32>, String, Duration) {
+    let start = Instant::now();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("sdctr-doctor"))
+        .args(args)
+        .arg("--docker-host")
+        .arg(format!("unix://{}", socket.display()))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+/// `--timeout` bounds the whole run: `container` asks the daemon twice (the
+/// daemon probe, then the container), and the second must not get a fresh
+/// `--timeout` of its own.
+#[test]
+fn container_against_a_silent_daemon_ends_within_the_timeout() {
+    let (_d, path) = serve("silent", |_s| std::thread::sleep(Duration::from_secs(60)));
+    let (code, stderr, took) = doctor_against(&path, &["container", "web", "--timeout", "1.5"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("within 1.5 s"), "{stderr}");
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+}
+
+/// A daemon that creates the probe container, then answers nothing more (the
+/// archive reads and the DELETE hang): the removal runs past the deadline by
+/// the clean-up grace at most, and says it could not remove.
+#[test]
+fn archive_reader_cleanup_stays_within_a_second_past_the_timeout() {
+    let (_d, path) = serve_by_request("creates-then-hangs", |head, s| {
+        let line = head.lines().next().unwrap_or_default();
+        if line.starts_with("GET /images/") {
+            json_answer(
+                s,
+                "200 OK",
+                r#"{"Id":"sha256:feed","Config":{"Cmd":["/sbin/init"]}}"#,
+            );
+        } else if line.starts_with("GET /containers/json") {
+            json_answer(s, "200 OK", "[]");
+        } else if line.starts_with("POST /containers/create") {
+            json_answer(s, "201 Created", r#"{"Id":"c0ffee","Warnings":[]}"#);
+        } else {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    });
+    let (_, stderr, took) = doctor_against(
+        &path,
+        &[
+            "--json",
+            "--image-reader",
+            "archive",
+            "--image",
+            "img",
+            "--timeout",
+            "1",
+        ],
+    );
+    assert!(
+        stderr.contains("could not remove probe container"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(2), "took {took:?}: {stderr}");
+}

@@ -279,3 +279,216 @@ fn a_removal_racing_another_returns_only_when_gone() {
         "remove() never raced a removal in progress"
     );
 }
+
+/// Removes the named containers when dropped, also when a test fails.
+struct Removed(Vec<String>);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        for name in &self.0 {
+            let _ = docker(&["rm", "-f", name]);
+        }
+    }
+}
+
+/// A small xorshift generator: the moments vary per run, the seed is printed.
+struct Rng(u64);
+
+impl Rng {
+    fn seeded() -> Rng {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        let seed = t | 1;
+        println!("seed {seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+fn archive_run(timeout: &str) -> std::process::Child {
+    Command::new(assert_cmd::cargo::cargo_bin("sdctr-doctor"))
+        .args([
+            "--json",
+            "--image-reader",
+            "archive",
+            "--image",
+            IMAGE_A,
+            "--image",
+            IMAGE_B,
+            "--timeout",
+            timeout,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// At timeouts so short that the deadline cuts the create short, the daemon
+/// still creates the container after the client gave up; the DELETE must
+/// come after that, not before. Each run's probe containers are checked
+/// once the next run (an equally short one, which rarely has time to sweep)
+/// has ended, the last one's after a run of the default mode.
+#[test]
+fn fifty_short_timeouts_leave_no_probe_container() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !ready() {
+        return;
+    }
+    let mut previous: Option<u32> = None;
+    let mut left = Vec::new();
+    let mut left_at_once = 0;
+    for i in 0..50u32 {
+        // 0.015 s to 0.2 s.
+        let timeout = format!("{:.3}", 0.015 + 0.185 * f64::from(i % 10) / 9.0);
+        let mut child = archive_run(&timeout);
+        let pid = child.id();
+        child.wait().unwrap();
+        left_at_once += usize::from(!containers_of(pid).is_empty());
+        if let Some(p) = previous {
+            let c = containers_of(p);
+            if !c.is_empty() {
+                left.push((p, c));
+            }
+        }
+        previous = Some(pid);
+    }
+    let next = doctor_mode(Mode::Default, "5");
+    if let Some(p) = previous {
+        let c = containers_of(p);
+        if !c.is_empty() {
+            left.push((p, c));
+        }
+    }
+    println!("runs with a container right after they ended: {left_at_once}/50; {next:?}");
+    for (_, names) in &left {
+        let _ = docker(
+            &[
+                &["rm", "-f"][..],
+                &names.iter().map(String::as_str).collect::<Vec<_>>(),
+            ]
+            .concat(),
+        );
+    }
+    assert!(left.is_empty(), "left behind after the next run: {left:?}");
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Default,
+    Image,
+    Lint,
+    Container,
+}
+
+/// A container `container` mode can judge: created from the test image, never started.
+const SWEEP_TARGET: &str = "sdctr-hard-sweep-target";
+
+/// One run of `mode` (no archive reader: whatever is swept, the sweep did it).
+fn doctor_mode(mode: Mode, timeout: &str) -> Option<i32> {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("sdctr-doctor"));
+    cmd.args(["--json", "--timeout", timeout]);
+    match mode {
+        Mode::Default => {}
+        Mode::Image => {
+            cmd.args(["--image-reader", "layers", "--image", IMAGE_A]);
+        }
+        Mode::Lint => {
+            cmd.args([
+                "--image-reader",
+                "layers",
+                "lint",
+                "--",
+                "docker",
+                "run",
+                IMAGE_A,
+            ]);
+        }
+        Mode::Container => {
+            cmd.args(["--image-reader", "layers", "container", SWEEP_TARGET]);
+        }
+    }
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .code()
+}
+
+/// Archive runs killed at random moments with SIGINT, SIGTERM or SIGKILL
+/// (every fourth with SIGKILL once its probe container exists): whatever a killed run
+/// leaves is gone once the next run, of any mode, has ended.
+#[test]
+fn killed_runs_are_swept_by_the_next_run_of_any_mode() {
+    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    if !ready() {
+        return;
+    }
+    let _target = Removed(vec![SWEEP_TARGET.to_owned()]);
+    let _ = docker(&["rm", "-f", SWEEP_TARGET]);
+    let (ok, out) = docker(&[
+        "create",
+        "--name",
+        SWEEP_TARGET,
+        "--network",
+        "none",
+        IMAGE_A,
+    ]);
+    assert!(ok, "{out}");
+    let mut rng = Rng::seeded();
+    let signals = [Signal::SIGINT, Signal::SIGTERM, Signal::SIGKILL];
+    let modes = [Mode::Default, Mode::Image, Mode::Lint, Mode::Container];
+    let mut left = Vec::new();
+    let mut killed_with_container = 0;
+    for i in 0..50usize {
+        let sig = if i % 4 == 0 {
+            Signal::SIGKILL
+        } else {
+            signals[rng.below(3) as usize]
+        };
+        let mut child = archive_run("5");
+        let pid = child.id();
+        if i % 4 == 0 {
+            let until = Instant::now() + Duration::from_secs(10);
+            while containers_of(pid).is_empty()
+                && Instant::now() < until
+                && child.try_wait().unwrap().is_none()
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(rng.below(700)));
+        }
+        let had = !containers_of(pid).is_empty();
+        let _ = kill(Pid::from_raw(pid as i32), sig);
+        child.wait().unwrap();
+        killed_with_container += usize::from(had && sig == Signal::SIGKILL);
+        let mode = modes[i % modes.len()];
+        let code = doctor_mode(mode, "5");
+        let c = containers_of(pid);
+        if !c.is_empty() {
+            let _ = docker(
+                &[
+                    &["rm", "-f"][..],
+                    &c.iter().map(String::as_str).collect::<Vec<_>>(),
+                ]
+                .concat(),
+            );
+            left.push((sig, mode, code, c));
+        }
+    }
+    println!("SIGKILLed while a probe container existed: {killed_with_container}");
+    assert!(left.is_empty(), "not swept by the next run: {left:?}");
+    assert!(
+        killed_with_container >= 3,
+        "only {killed_with_container} runs were SIGKILLed with a probe container"
+    );
+}

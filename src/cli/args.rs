@@ -78,7 +78,8 @@ pub(super) struct Cli {
     #[arg(long, value_enum, default_value_t = ImageReaderChoice::Auto, value_name = "HOW", global = true)]
     pub image_reader: ImageReaderChoice,
 
-    /// Bound on the daemon's answers, in seconds (each --image has its own).
+    /// Bound on the whole run's waiting for the daemon, in seconds; removing probe containers
+    /// may take up to 1 s more.
     #[arg(long, value_name = "SECS", default_value_t = probe::docker::DEFAULT_TIMEOUT.as_secs_f64(), value_parser = parse_timeout, global = true)]
     pub timeout: f64,
 }

@@ -118,6 +118,13 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         source: "seen on the development VM (docker exec C systemctl in an image without systemd)",
     },
     Pattern {
+        // The doctor bounds systemctl with coreutils' timeout, which says this.
+        needle: "timeout: failed to run command",
+        cause: "the command is not in the image (for systemctl: the image has no systemd)",
+        fix: "install systemd in the image (Debian/Ubuntu: apt-get install -y systemd systemd-sysv) and make it the command (CMD [\"/sbin/init\"])",
+        source: "seen on the development VM (docker exec C timeout 2 systemctl in an image without systemd)",
+    },
+    Pattern {
         needle: "Failed to connect to bus",
         cause: "no systemd manager answers in the container: PID 1 is not systemd, or it has not started its bus yet",
         fix: "make systemd PID 1 (CMD [\"/sbin/init\"], no --init); if it is, wait for the boot and ask again",
@@ -197,6 +204,10 @@ Exiting PID 1...\n";
             ),
             (
                 "OCI runtime exec failed: exec failed: unable to start container process: exec: \"systemctl\": executable file not found in $PATH: unknown",
+                "install systemd",
+            ),
+            (
+                "timeout: failed to run command 'systemctl': No such file or directory",
                 "install systemd",
             ),
         ];

@@ -100,6 +100,10 @@ pub struct SystemdState {
     pub exit_code: Option<i64>,
     /// Unit names from `systemctl --failed --no-legend --plain`.
     pub failed_units: Vec<String>,
+    /// How the commands were bounded inside the container, when that is
+    /// worth saying (no `timeout` there: a hung one may still run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl SystemdState {

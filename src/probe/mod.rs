@@ -14,8 +14,7 @@ use crate::facts::Facts;
 use root::HostRoot;
 
 /// Host, daemon and every image at once: one thread each, so a run costs
-/// about what the slowest answer costs; every image is bounded by
-/// `opts.timeout` on its own.
+/// about what the slowest answer costs; all end by `opts.deadline`.
 pub fn probe_with_images(
     root: &HostRoot,
     opts: &docker::Options,
@@ -33,7 +32,7 @@ pub fn probe_with_images(
             .iter()
             .map(|r| {
                 let ep = endpoint.clone();
-                s.spawn(move || docker::image::probe(r, ep, opts.timeout, reader))
+                s.spawn(move || docker::image::probe(r, ep, (opts.deadline, opts.timeout), reader))
             })
             .collect();
         let (docker, docker_probe) = docker::probe(opts);

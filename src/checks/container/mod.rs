@@ -60,6 +60,7 @@ pub(crate) mod testing {
             system_state: state.into(),
             exit_code: Some(0),
             failed_units: failed.iter().map(|u| (*u).to_owned()).collect(),
+            note: None,
         }));
         with(c)
     }

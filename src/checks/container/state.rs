@@ -101,6 +101,14 @@ fn stopped(c: &ContainerFacts, message: String) -> Outcome {
 }
 
 fn systemd(who: &str, s: &SystemdState) -> Outcome {
+    let o = judge_systemd(who, s);
+    match &s.note {
+        Some(note) => o.evidence(note.clone()),
+        None => o,
+    }
+}
+
+fn judge_systemd(who: &str, s: &SystemdState) -> Outcome {
     let state = s.system_state.trim();
     let asked = format!("systemctl is-system-running: {state}");
     let units = || s.failed_units.join(", ");
@@ -176,6 +184,9 @@ mod tests {
         }
         let o = run(&running(no_systemctl, &[]));
         assert!(o.remediation.unwrap().text.contains("Install systemd"));
+        let wrapped = "timeout: failed to run command 'systemctl': No such file or directory";
+        let o = run(&running(wrapped, &[]));
+        assert!(o.remediation.unwrap().text.contains("Install systemd"));
         let o = run(&running(
             "degraded",
             &["tmp.mount", "systemd-remount-fs.service"],
@@ -185,6 +196,21 @@ mod tests {
                 .contains("2 unit(s) failed: tmp.mount, systemd-remount-fs.service"),
             "{}",
             o.message
+        );
+    }
+
+    #[test]
+    fn an_unbounded_systemctl_is_said_in_the_evidence() {
+        let mut f = running("running", &[]);
+        if let Some(Probed::Ok(s)) = f.container.as_mut().and_then(|c| c.systemd.as_mut()) {
+            s.note = Some("the container has no `timeout`: systemctl may still run".into());
+        }
+        let o = run(&f);
+        assert_eq!(o.status, Status::Pass);
+        assert!(
+            o.evidence.iter().any(|e| e.contains("may still run")),
+            "{:?}",
+            o.evidence
         );
     }
 

@@ -281,12 +281,33 @@ pub struct Client {
 impl Client {
     /// Every call made through it (and its clones) ends within `budget` from now.
     pub fn new(endpoint: Endpoint, budget: Duration) -> Self {
+        Client::until(endpoint, std::time::Instant::now() + budget, budget)
+    }
+
+    /// Every call ends by `deadline`: one shared by a whole run, so probes
+    /// made one after the other do not each get `budget` (named in errors).
+    pub fn until(endpoint: Endpoint, deadline: std::time::Instant, budget: Duration) -> Self {
         Client {
             endpoint,
-            deadline: Instant::now() + budget,
+            deadline: Instant::from_std(deadline),
             budget,
             api_version: None,
         }
+    }
+
+    /// When every call made through it ends.
+    pub fn deadline(&self) -> std::time::Instant {
+        self.deadline.into_std()
+    }
+
+    /// Speaks the version another client negotiated.
+    pub fn set_api_version(&mut self, v: Option<&str>) {
+        self.api_version = v.map(str::to_owned);
+    }
+
+    /// `--timeout`, as errors name it.
+    pub fn budget(&self) -> Duration {
+        self.budget
     }
 
     pub fn endpoint(&self) -> &Endpoint {

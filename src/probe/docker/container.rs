@@ -2,11 +2,12 @@
 //! running, the tail of its logs; when it is, `systemctl is-system-running`
 //! and `systemctl --failed` through `POST /containers/{id}/exec`. The only
 //! place the doctor runs anything inside a container, and only in the user's
-//! own, already running one.
+//! own, already running one; under `timeout` there, so that nothing it
+//! started outlives the run (the Engine API cannot stop an exec).
 
 use std::collections::HashMap;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
@@ -266,26 +267,21 @@ fn render_mount(m: &HostMount) -> String {
     parts.join(",")
 }
 
-/// Reads one container, bounded by `timeout` as a whole; `endpoint` is where
-/// the daemon is (or why it could not be found). `Err` is a one-line reason
-/// (no such container, daemon unreachable).
+/// Reads one container, ending by `deadline` (`timeout` is what errors name);
+/// `endpoint` is where the daemon is (or why it could not be found). `Err` is
+/// a one-line reason (no such container, daemon unreachable).
 pub(crate) fn probe(
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reference: &str,
 ) -> Result<ContainerFacts, String> {
     let ep = endpoint?;
     let rt = super::client::runtime().map_err(|e| e.message)?;
-    rt.block_on(ask(ep, timeout, reference))
+    rt.block_on(ask(Client::until(ep, deadline, timeout), reference))
         .map_err(|e| e.message)
 }
 
-async fn ask(
-    ep: Endpoint,
-    timeout: Duration,
-    reference: &str,
-) -> Result<ContainerFacts, ClientError> {
-    let mut c = Client::new(ep, timeout);
+async fn ask(mut c: Client, reference: &str) -> Result<ContainerFacts, ClientError> {
     c.negotiate().await?;
     let id = path_segment(reference);
     let resp = c
@@ -415,19 +411,66 @@ pub(crate) fn strip_escapes(s: &str) -> String {
     out
 }
 
+/// `timeout`'s exit codes when it stopped the command (TERM, then KILL).
+const TIMED_OUT: [i64; 2] = [124, 137];
+/// Left between the command's bound inside the container and the deadline,
+/// for the KILL and the answer to come back.
+const EXEC_MARGIN: Duration = Duration::from_millis(700);
+const KILL_AFTER: &str = "0.3";
+
 async fn systemd_state(c: &Client, id: &str) -> Result<SystemdState, ClientError> {
-    // Both at once: each exec costs a runc exec (about 60 ms here).
-    let (state, failed) = tokio::join!(
-        exec(c, id, &["systemctl", "is-system-running"]),
-        exec(c, id, &["systemctl", "--failed", "--no-legend", "--plain"])
+    // Bounded inside the container too: a systemctl that never ends must not
+    // outlive the doctor (the Engine API cannot stop an exec).
+    let left = c
+        .deadline()
+        .saturating_duration_since(std::time::Instant::now());
+    let secs = format!(
+        "{:.1}",
+        left.saturating_sub(EXEC_MARGIN).as_secs_f64().max(0.1)
     );
+    let bounded = |cmd: &[&'static str]| -> Vec<String> {
+        ["timeout", "-k", KILL_AFTER, &secs]
+            .iter()
+            .chain(cmd)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let state_cmd = ["systemctl", "is-system-running"];
+    let failed_cmd = ["systemctl", "--failed", "--no-legend", "--plain"];
+    // Both at once: each exec costs a runc exec (about 60 ms here).
+    let (mut state, mut failed) = tokio::join!(
+        exec(c, id, bounded(&state_cmd)),
+        exec(c, id, bounded(&failed_cmd))
+    );
+    let mut note = None;
+    if matches!(&state, Ok((out, _)) if no_timeout_binary(out)) {
+        note = Some(format!(
+            "the container has no `timeout`: systemctl ran unbounded inside it, and one that hangs may still run there after the doctor's {} s",
+            c.budget().as_secs_f64()
+        ));
+        let plain = |cmd: &[&str]| cmd.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        (state, failed) = tokio::join!(
+            exec(c, id, plain(&state_cmd)),
+            exec(c, id, plain(&failed_cmd))
+        );
+        if let Err(e) = &mut state {
+            e.message
+                .push_str(&format!(" ({})", note.as_deref().unwrap_or_default()));
+        }
+    }
     let (state, exit_code) = state?;
     let state = tail_lines(&state, 5);
     let mut s = SystemdState {
         system_state: state.last().cloned().unwrap_or_default(),
         exit_code,
         failed_units: vec![],
+        note,
     };
+    if s.note.is_none() && exit_code.is_some_and(|c| TIMED_OUT.contains(&c)) && state.is_empty() {
+        s.system_state =
+            format!("no answer within {secs} s: `timeout` stopped systemctl inside the container");
+        return Ok(s);
+    }
     if s.known_state().is_some() {
         s.failed_units = tail_lines(&failed?.0, 100)
             .iter()
@@ -440,9 +483,18 @@ async fn systemd_state(c: &Client, id: &str) -> Result<SystemdState, ClientError
     Ok(s)
 }
 
+/// The runtime's answer when the exec's program is not in the container.
+fn no_timeout_binary(out: &str) -> bool {
+    out.contains("\"timeout\"") && (out.contains("not found") || out.contains("no such file"))
+}
+
 /// Runs `cmd` in the container, waits for it (bounded by the client's
 /// deadline) and returns its output (stdout and stderr) and exit code.
-async fn exec(c: &Client, id: &str, cmd: &[&str]) -> Result<(String, Option<i64>), ClientError> {
+async fn exec(
+    c: &Client,
+    id: &str,
+    cmd: Vec<String>,
+) -> Result<(String, Option<i64>), ClientError> {
     #[derive(Deserialize)]
     struct Created {
         #[serde(rename = "Id")]

@@ -7,9 +7,8 @@
 
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::{Method, StatusCode};
 use tokio::runtime::Runtime;
@@ -38,14 +37,15 @@ pub enum Reader {
 const OVERLAY_DRIVERS: &[&str] = &["overlay2", "overlay", "fuse-overlayfs"];
 
 /// The facts of `reference`; `endpoint` is where the daemon is (or why it
-/// could not be found).
+/// could not be found). Waits until `deadline` at most (`timeout` is what
+/// errors name), plus [`super::CLEANUP_GRACE`] for removing a probe container.
 pub fn probe(
     reference: &str,
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reader: Reader,
 ) -> ImageFacts {
-    probe_as(reference, endpoint, timeout, reader, None)
+    probe_as(reference, endpoint, (deadline, timeout), reader, None)
 }
 
 /// [`probe`], with a Dockerfile's settings over the image's config: the
@@ -53,7 +53,7 @@ pub fn probe(
 pub(crate) fn probe_as(
     reference: &str,
     endpoint: Result<Endpoint, String>,
-    timeout: Duration,
+    (deadline, timeout): (Instant, Duration),
     reader: Reader,
     dockerfile: Option<&DockerfileFacts>,
 ) -> ImageFacts {
@@ -65,7 +65,7 @@ pub(crate) fn probe_as(
         Ok(rt) => rt,
         Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
     };
-    let client = Client::new(ep, timeout);
+    let client = Client::until(ep, deadline, timeout);
     let path = format!("/images/{}/json", query_escape(reference));
     let resp = match rt.block_on(client.request(Method::GET, &path, None, JSON_CAP)) {
         Ok(r) => r,
@@ -151,7 +151,7 @@ fn through_archive(
         let (tx, os) = std::sync::mpsc::channel();
         s.spawn(move || os_release_on_own_container(client, &inspect.id, tx));
         let mut notes = Vec::new();
-        for name in sweep_once(rt, client) {
+        for name in rt.block_on(container::sweep_once(client)) {
             let note = format!(
                 "removed the probe container {name} left by an sdctr-doctor run that is gone"
             );
@@ -203,13 +203,4 @@ fn os_release_on_own_container(
     let _ = answer.send(os_release(&files));
     drop(files);
     drop(probe);
-}
-
-/// The first archive probe of the run sweeps; the others do not wait for it.
-fn sweep_once(rt: &Runtime, client: &Client) -> Vec<String> {
-    static SWEPT: AtomicBool = AtomicBool::new(false);
-    if SWEPT.swap(true, Ordering::SeqCst) {
-        return vec![];
-    }
-    rt.block_on(container::sweep(client)).unwrap_or_default()
 }

@@ -27,13 +27,31 @@ use client::{Client, ClientError, Endpoint, ErrorKind};
 /// Bodies of /version and /info are a few KiB; anything past this is not a daemon.
 pub const JSON_CAP: usize = 4 << 20;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// What removing probe containers may take past the deadline, so a run ends
+/// within `--timeout` + 1 s.
+pub const CLEANUP_GRACE: Duration = Duration::from_millis(800);
+
+impl Options {
+    /// Asks `host` (or the usual places) within `timeout` from now.
+    pub fn new(host: Option<String>, timeout: Duration, skip: bool) -> Options {
+        Options {
+            host,
+            timeout,
+            deadline: std::time::Instant::now() + timeout,
+            skip,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Options {
     /// `--docker-host`.
     pub host: Option<String>,
-    /// Bound of the whole docker probe.
+    /// `--timeout`, as errors name it.
     pub timeout: Duration,
+    /// When the run's waiting ends: `--timeout` from its start, shared by
+    /// the daemon, image and container probes (clean-up gets [`CLEANUP_GRACE`] more).
+    pub deadline: std::time::Instant,
     /// `--no-docker`.
     pub skip: bool,
 }
@@ -61,7 +79,7 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
             report.endpoint = Some(r.host.clone());
             report.endpoint_source = Some(r.source.clone());
             connectable(&r)
-                .and_then(|ep| run(ep, opts.timeout))
+                .and_then(|ep| run_until(ep, opts.deadline, opts.timeout))
                 .map_err(|e| (e.kind.as_str(), e))
         }
     };
@@ -120,16 +138,30 @@ fn connectable(r: &endpoint::Resolved) -> Result<Endpoint, ClientError> {
 
 /// Asks one endpoint on a private current-thread runtime.
 pub fn run(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
-    client::runtime()?.block_on(ask(ep, timeout))
+    run_until(ep, std::time::Instant::now() + timeout, timeout)
 }
 
-async fn ask(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
-    let mut c = Client::new(ep, timeout);
+fn run_until(
+    ep: Endpoint,
+    deadline: std::time::Instant,
+    timeout: Duration,
+) -> Result<DockerFacts, ClientError> {
+    client::runtime()?.block_on(ask(Client::until(ep, deadline, timeout)))
+}
+
+async fn ask(mut c: Client) -> Result<DockerFacts, ClientError> {
     let ping = c.negotiate().await?;
-    let (version, info) = tokio::join!(
+    // Probe containers of killed runs go at the next run of any mode.
+    let (version, info, swept) = tokio::join!(
         c.request(Method::GET, "/version", None, JSON_CAP),
-        c.request(Method::GET, "/info", None, JSON_CAP)
+        c.request(Method::GET, "/info", None, JSON_CAP),
+        scratch_container::sweep_once(&c)
     );
+    for name in swept {
+        eprintln!(
+            "sdctr-doctor: removed the probe container {name} left by an sdctr-doctor run that is gone"
+        );
+    }
     let version: engine::VersionJson = version?.success("GET /version")?.json("GET /version")?;
     let info: engine::InfoJson = info?.success("GET /info")?.json("GET /info")?;
     let local = c.endpoint().is_unix();

@@ -1,14 +1,16 @@
 //! The scratch container: created from the image so the archive API can read
 //! its files, never started, and removed on every way out — normal return,
 //! error, timeout and panic (the guard's `Drop`), SIGINT and SIGTERM (a
-//! handler thread removes what is registered, then exits 130 / 143). A run
+//! handler thread removes what is registered, then exits 130 / 143). A
+//! create the deadline cut short is awaited before the DELETE by name. A run
 //! killed with SIGKILL leaves one behind: [`sweep`] removes probe containers
-//! whose creator is gone at the next run.
+//! whose creator is gone at the next run of any mode that asks the daemon.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
@@ -23,8 +25,10 @@ const LABEL_PID: &str = "sdctr-doctor.pid";
 const LABEL_START: &str = "sdctr-doctor.start-time";
 const LABEL_BOOT: &str = "sdctr-doctor.boot-id";
 const LABEL_HOST: &str = "sdctr-doctor.hostname";
-/// Removal gets its own bound: it must happen even after the probe's deadline.
-pub const REMOVE_BOUND: Duration = Duration::from_secs(10);
+/// A create the deadline cut short is still awaited this long past it: the
+/// daemon goes on creating after the client gives up, and a DELETE sent
+/// before the create ends finds nothing and leaves the container behind.
+const LATE_CREATE: Duration = Duration::from_millis(500);
 /// The command the container is created with; it is never started, and an
 /// image without Entrypoint and Cmd could not be created otherwise.
 const NEVER_RUN: &str = "/sdctr-doctor-probe-never-started";
@@ -32,6 +36,8 @@ const NEVER_RUN: &str = "/sdctr-doctor-probe-never-started";
 struct Registered {
     endpoint: Endpoint,
     name: String,
+    /// The run's deadline plus the clean-up grace.
+    until: Instant,
     /// `POST /containers/create` has not come back yet.
     creating: bool,
 }
@@ -111,13 +117,14 @@ pub fn wait_if_terminating() {
 fn remove_all_registered() {
     // A create in flight would leave a container the daemon finishes later;
     // the create itself is bounded by the run's deadline.
-    let until = std::time::Instant::now() + REMOVE_BOUND;
-    while registry().iter().any(|r| r.creating) && std::time::Instant::now() < until {
+    let until = registry().iter().map(|r| r.until).max();
+    let Some(until) = until else { return };
+    while registry().iter().any(|r| r.creating) && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let targets: Vec<(Endpoint, String)> = registry()
+    let targets: Vec<(Endpoint, String, Instant)> = registry()
         .iter()
-        .map(|r| (r.endpoint.clone(), r.name.clone()))
+        .map(|r| (r.endpoint.clone(), r.name.clone(), r.until))
         .collect();
     if targets.is_empty() {
         return;
@@ -127,11 +134,17 @@ fn remove_all_registered() {
     };
     // One container per --image: removing them one after the other is quick.
     rt.block_on(async {
-        for (ep, name) in targets {
-            let c = Client::new(ep, REMOVE_BOUND);
+        for (ep, name, until) in targets {
+            let c = removal_client(ep, until);
             let _ = remove(&c, &name).await;
         }
     });
+}
+
+/// Removal may run past the probe's deadline, by the clean-up grace at most.
+fn removal_client(ep: Endpoint, until: Instant) -> Client {
+    let budget = until.saturating_duration_since(Instant::now());
+    Client::until(ep, until, budget)
 }
 
 /// `DELETE /containers/{name}?force=1&v=1` (anonymous volumes of the image's
@@ -182,6 +195,7 @@ async fn wait_gone(client: &Client, name: &str) -> Result<(), ClientError> {
 pub struct ScratchContainer<'a> {
     rt: &'a Runtime,
     endpoint: Endpoint,
+    until: Instant,
     pub name: String,
     pub id: String,
 }
@@ -198,6 +212,7 @@ impl<'a> ScratchContainer<'a> {
             std::process::id(),
             SEQ.fetch_add(1, Ordering::SeqCst)
         );
+        let until = client.deadline() + super::CLEANUP_GRACE;
         {
             let mut reg = registry();
             if TERMINATING.load(Ordering::SeqCst) {
@@ -209,6 +224,7 @@ impl<'a> ScratchContainer<'a> {
             reg.push(Registered {
                 endpoint: client.endpoint().clone(),
                 name: name.clone(),
+                until,
                 creating: true,
             });
         }
@@ -216,6 +232,7 @@ impl<'a> ScratchContainer<'a> {
         let mut guard = ScratchContainer {
             rt,
             endpoint: client.endpoint().clone(),
+            until,
             name,
             id: String::new(),
         };
@@ -227,14 +244,49 @@ impl<'a> ScratchContainer<'a> {
             "NetworkDisabled": true,
             "HostConfig": { "NetworkMode": "none" },
         });
-        let created = rt.block_on(client.request(
+        // The request may outlive the deadline by LATE_CREATE, so that the
+        // guard's DELETE by name comes after the daemon's create.
+        let late = client.deadline() + LATE_CREATE;
+        let mut patient = Client::until(client.endpoint().clone(), late, client.budget());
+        patient.set_api_version(client.api_version());
+        let path = format!("/containers/create?name={}", guard.name);
+        let create = patient.request(
             Method::POST,
-            &format!("/containers/create?name={}", guard.name),
+            &path,
             Some(Bytes::from(body.to_string())),
             1 << 20,
-        ));
+        );
+        let marker = mark_pending(&guard.name);
+        let (created, answered) = rt.block_on(async {
+            tokio::pin!(create);
+            let cut = tokio::time::Instant::from_std(client.deadline());
+            let no_answer =
+                |r: &Result<_, ClientError>| matches!(r, Err(e) if e.kind == ErrorKind::Timeout);
+            match tokio::time::timeout_at(cut, &mut create).await {
+                Ok(r) => {
+                    let answered = !no_answer(&r);
+                    (r, answered)
+                }
+                Err(_) => {
+                    let late = create.await;
+                    let e = ClientError::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "POST /containers/create: no answer within {:.1} s",
+                            client.budget().as_secs_f64()
+                        ),
+                    );
+                    (Err(e), !no_answer(&late))
+                }
+            }
+        });
         if let Some(r) = registry().iter_mut().find(|r| r.name == guard.name) {
             r.creating = false;
+        }
+        // Without an answer the daemon may still create it: the marker stays
+        // for the next run's sweep.
+        if let (Some(m), true) = (marker, answered) {
+            let _ = std::fs::remove_file(m);
         }
         #[derive(Deserialize)]
         struct Created {
@@ -251,7 +303,7 @@ impl<'a> ScratchContainer<'a> {
 
 impl Drop for ScratchContainer<'_> {
     fn drop(&mut self) {
-        let c = Client::new(self.endpoint.clone(), REMOVE_BOUND);
+        let c = removal_client(self.endpoint.clone(), self.until);
         if let Err(e) = self.rt.block_on(remove(&c, &self.name)) {
             eprintln!(
                 "sdctr-doctor: warning: could not remove probe container {}: {e} (remove it with: docker rm -f {})",
@@ -272,10 +324,81 @@ struct Summary {
     labels: BTreeMap<String, String>,
 }
 
+/// Creates in flight, an empty file each, `NAME@START-TIME`: the daemon
+/// finishes a create after its client died, so a run killed during one
+/// leaves the name here for the next run to wait for.
+fn pending_dir() -> PathBuf {
+    std::env::temp_dir().join("sdctr-doctor-creating")
+}
+
+/// How long after a create began the next run waits for its container.
+const PENDING_WAIT: Duration = Duration::from_secs(2);
+
+fn mark_pending(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = pending_dir();
+    let _ = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir);
+    let start = me().get(LABEL_START)?;
+    let path = dir.join(format!("{name}@{start}"));
+    std::fs::File::create(&path).ok().map(|_| path)
+}
+
+/// The containers of dead runs' pending creates: each is waited for while
+/// its create may still land, then removed.
+async fn sweep_pending(client: &Client) -> Vec<String> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(pending_dir()) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some((name, start)) = file.split_once('@') else {
+            continue;
+        };
+        let Some(pid) = name
+            .strip_prefix("sdctr-doctor-probe-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if start_time(pid).is_some_and(|t| t.to_string() == start) {
+            continue;
+        }
+        let began = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+        loop {
+            let path = format!("/containers/{name}/json");
+            let Ok(r) = client.request(Method::GET, &path, None, 1 << 20).await else {
+                break;
+            };
+            if r.status.is_success() {
+                if remove(client, name).await.is_ok() {
+                    removed.push(name.to_owned());
+                }
+                break;
+            }
+            let waited = began.elapsed().unwrap_or(Duration::MAX);
+            if r.status != StatusCode::NOT_FOUND || waited > PENDING_WAIT {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let _ = std::fs::remove_file(entry.path());
+    }
+    removed
+}
+
 /// Removes never-started probe containers left by dead doctor runs of this
-/// machine (same boot and hostname; the creator pid gone or reused). Returns
-/// their names.
+/// machine (same boot and hostname; the creator pid gone or reused), those
+/// whose create was still in flight too. Returns their names.
 pub async fn sweep(client: &Client) -> Result<Vec<String>, ClientError> {
+    let mut removed = sweep_pending(client).await;
     let filter = format!(r#"{{"label":["{LABEL}=1"]}}"#);
     let list = client
         .request(
@@ -291,7 +414,6 @@ pub async fn sweep(client: &Client) -> Result<Vec<String>, ClientError> {
         .success("GET /containers/json")?;
     let list: Vec<Summary> = list.json("GET /containers/json")?;
     let mine = me();
-    let mut removed = Vec::new();
     for c in list {
         let same_machine = [LABEL_BOOT, LABEL_HOST]
             .iter()
@@ -322,4 +444,14 @@ pub async fn sweep(client: &Client) -> Result<Vec<String>, ClientError> {
         }
     }
     Ok(removed)
+}
+
+/// [`sweep`], once per run: the first probe to ask does it (the daemon
+/// probe, in every mode that asks the daemon), the others do not wait.
+pub(crate) async fn sweep_once(client: &Client) -> Vec<String> {
+    static SWEPT: AtomicBool = AtomicBool::new(false);
+    if SWEPT.swap(true, Ordering::SeqCst) {
+        return vec![];
+    }
+    sweep(client).await.unwrap_or_default()
 }
