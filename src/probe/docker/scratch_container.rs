@@ -372,24 +372,32 @@ async fn sweep_pending(client: &Client) -> Vec<String> {
             .metadata()
             .and_then(|m| m.modified())
             .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
-        loop {
+        // The marker goes only once its container is settled (removed, or
+        // never created); a run out of time leaves it to the next one.
+        let settled = loop {
             let path = format!("/containers/{name}/json");
             let Ok(r) = client.request(Method::GET, &path, None, 1 << 20).await else {
-                break;
+                break false;
             };
             if r.status.is_success() {
-                if remove(client, name).await.is_ok() {
+                let gone = remove(client, name).await.is_ok();
+                if gone {
                     removed.push(name.to_owned());
                 }
-                break;
+                break gone;
             }
             let waited = began.elapsed().unwrap_or(Duration::MAX);
-            if r.status != StatusCode::NOT_FOUND || waited > PENDING_WAIT {
-                break;
+            if r.status != StatusCode::NOT_FOUND {
+                break false;
+            }
+            if waited > PENDING_WAIT {
+                break true;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        if settled {
+            let _ = std::fs::remove_file(entry.path());
         }
-        let _ = std::fs::remove_file(entry.path());
     }
     removed
 }
@@ -453,5 +461,10 @@ pub(crate) async fn sweep_once(client: &Client) -> Vec<String> {
     if SWEPT.swap(true, Ordering::SeqCst) {
         return vec![];
     }
-    sweep(client).await.unwrap_or_default()
+    // Clean-up's grace, as for the run's own probe containers: a run with a
+    // very short --timeout still removes what killed runs left.
+    let until = client.deadline().max(Instant::now()) + super::CLEANUP_GRACE;
+    let mut c = removal_client(client.endpoint().clone(), until);
+    c.set_api_version(client.api_version());
+    sweep(&c).await.unwrap_or_default()
 }
