@@ -365,10 +365,14 @@ fn attach_container(facts: &mut Facts, req: &Request, reference: &str) -> Result
 
 fn load_facts(path: &Path) -> Result<Facts, String> {
     let text = probe::bounded::text(path, probe::bounded::MAX_FACTS)?;
+    facts_from_json(&path.display().to_string(), &text)
+}
+
+/// What `--facts` makes of a file's text (`name` names it in errors): a whole
+/// `--json` report or its `facts` object.
+pub(crate) fn facts_from_json(name: &str, text: &str) -> Result<Facts, String> {
     let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
-    // Accept a whole --json report or its "facts" object.
+        serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
     let facts = value.get("facts").cloned().unwrap_or(value);
-    serde_json::from_value(facts)
-        .map_err(|e| format!("{}: not sdctr-doctor facts: {e}", path.display()))
+    serde_json::from_value(facts).map_err(|e| format!("{name}: not sdctr-doctor facts: {e}"))
 }

@@ -33,6 +33,9 @@
 //!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
 //!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,
 //!   TarFiles}`.
+//! - For the fuzz targets in `fuzz/` and `tests/fuzz_corpus.rs` only: the
+//!   doc-hidden `fuzzing` module, one `fn(&[u8])` per target (listed in
+//!   `fuzzing::TARGETS`), none of which may panic on any input.
 //!
 //! Everything else is `pub(crate)`.
 
@@ -43,6 +46,8 @@ pub mod checks;
 pub mod cli;
 pub(crate) mod diagnose;
 pub mod facts;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod probe;
 pub mod recipe;
 pub mod report;

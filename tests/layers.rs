@@ -18,6 +18,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("report", 4),
     ("app", 5),
     ("cli", 6),
+    ("fuzzing", 6),
 ];
 
 fn layer(module: &str) -> Option<u32> {

@@ -52,9 +52,10 @@ fn needed_for<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Result<Vec<S
         .find_map(|p| {
             let (vaddr, filesz) = (p.p_vaddr(endian).into(), p.p_filesz(endian).into());
             (vaddr <= addr && addr < vaddr.saturating_add(filesz))
-                .then(|| p.p_offset(endian).into() + (addr - vaddr))
+                .then(|| p.p_offset(endian).into().checked_add(addr - vaddr))
         })
-        .ok_or("DT_STRTAB is outside every PT_LOAD")?;
+        .ok_or("DT_STRTAB is outside every PT_LOAD")?
+        .ok_or("DT_STRTAB maps past the end of any file")?;
     let end = offset.saturating_add(size);
     if end > data.len() as u64 {
         return Err(format!(
@@ -117,4 +118,31 @@ pub(crate) fn is_systemd_manager(data: &[u8]) -> bool {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::elf;
+    use super::*;
+
+    #[test]
+    fn needed_names_of_a_minimal_elf() {
+        let f = elf(Some(&["libsystemd-shared-252.so", "libc.so.6"]), b"");
+        assert_eq!(
+            needed(&f).unwrap(),
+            ["libsystemd-shared-252.so", "libc.so.6"]
+        );
+    }
+
+    /// Found by the elf_version fuzz target: a PT_LOAD whose file offset
+    /// plus the string table's place in it overflows u64.
+    #[test]
+    fn a_load_offset_that_overflows_is_an_error() {
+        let mut f = elf(Some(&["libsystemd-shared-252.so"]), b"");
+        // The first program header's p_offset (ELF64: header 64 bytes, p_type
+        // and p_flags 4 each).
+        f[72..80].copy_from_slice(&(u64::MAX - 8).to_le_bytes());
+        let e = needed(&f).unwrap_err();
+        assert!(e.contains("past the end"), "{e}");
+    }
 }
