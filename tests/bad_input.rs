@@ -317,15 +317,19 @@ fn fifos_and_devices_never_hang() {
         let _ = fs::remove_file(p);
         nix::unistd::mkfifo(p, nix::sys::stat::Mode::S_IRWXU).unwrap();
     };
-    let tmp = copy_fixture("debian12-v2");
-    mkfifo(&tmp.path().join(MOUNTINFO));
-    let out = doctor()
-        .arg("--root")
-        .arg(tmp.path())
-        .args(["--json", "--no-docker"])
-        .timeout(Duration::from_secs(20))
-        .output()
-        .unwrap();
+    // A fixture with a FIFO at `file`, judged under a 20 s guard.
+    let judged_with_fifo_at = |file: &str| {
+        let tmp = copy_fixture("debian12-v2");
+        mkfifo(&tmp.path().join(file));
+        doctor()
+            .arg("--root")
+            .arg(tmp.path())
+            .args(["--json", "--no-docker"])
+            .timeout(Duration::from_secs(20))
+            .output()
+            .unwrap()
+    };
+    let out = judged_with_fifo_at(MOUNTINFO);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
@@ -334,21 +338,14 @@ fn fifos_and_devices_never_hang() {
         message(&doc, "host.cgroup-mode")
     );
 
-    let tmp = copy_fixture("debian12-v2");
-    mkfifo(&tmp.path().join("proc/self/cgroup"));
-    let out = doctor()
-        .arg("--root")
-        .arg(tmp.path())
-        .args(["--json", "--no-docker"])
-        .timeout(Duration::from_secs(20))
-        .output()
-        .unwrap();
+    let out = judged_with_fifo_at("proc/self/cgroup");
     assert!(
         out.status.code().is_some(),
         "killed by the timeout: {out:?}"
     );
 
     // --facts: a FIFO, /dev/zero and a link to it are one line and exit 2.
+    let tmp = tempfile::tempdir().unwrap();
     let fifo = tmp.path().join("facts.json");
     mkfifo(&fifo);
     let zero_link = tmp.path().join("zero.json");

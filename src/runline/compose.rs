@@ -263,6 +263,20 @@ pub fn targets(files: &[ComposeFile], env: &Env) -> Result<Vec<Target>, String> 
     })
 }
 
+/// A carriage return not followed by a line feed (classic Mac line ends): YAML
+/// reads it as a line break, line-based editing would not, so the fix could
+/// not be written back. Refused with the line to look at.
+pub(crate) fn lone_cr(path: &str, text: &str) -> Result<(), String> {
+    let b = text.as_bytes();
+    match (0..b.len()).find(|&i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+        Some(i) => Err(format!(
+            "{path}: line {}: a carriage return without a line feed (old Mac line ends): use LF or CRLF line ends",
+            text[..i].lines().count().max(1)
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A service merged over all files: its settings, and the last file defining it.
 struct Merged {
     name: String,
@@ -280,6 +294,7 @@ pub fn targets_with(
     let mut merged: Vec<Merged> = Vec::new();
     let mut name_key = None;
     for (i, f) in files.iter().enumerate() {
+        lone_cr(&f.path, &f.text)?;
         let doc = load(&f.path, &f.text)?;
         if let Some(n) = doc.get(&key("name")).and_then(argv::scalar) {
             name_key =
@@ -491,6 +506,29 @@ pub fn dotenv(text: &str) -> BTreeMap<String, String> {
 /// A mapping key as text.
 pub(crate) fn key_name(k: &Yaml) -> String {
     argv::scalar(k).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod lone_cr_tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_carriage_return_is_refused_crlf_is_not() {
+        assert!(lone_cr("f", "a: 1\r\nb: 2\r\n").is_ok());
+        let e = lone_cr("f", "a: 1\nb: 2\rc: 3\n").unwrap_err();
+        assert!(
+            e.starts_with("f: line 2: a carriage return without a line feed"),
+            "{e}"
+        );
+        let files = [ComposeFile {
+            path: "c.yml".into(),
+            dir: std::path::PathBuf::from("/p"),
+            text: "services:\r  s:\n    image: i\n".into(),
+        }];
+        assert!(targets(&files, &Env::new())
+            .unwrap_err()
+            .contains("carriage return"));
+    }
 }
 
 #[cfg(test)]

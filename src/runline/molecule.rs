@@ -167,6 +167,7 @@ pub fn targets(
     ] {
         env.insert(k.into(), v);
     }
+    super::compose::lone_cr(path, text)?;
     let read = interpolate(text, &env).map_err(|e| format!("{path}: {e}"))?;
     let doc = load(&read).map_err(|e| format!("{path}: {e}"))?;
     let client = driver(&doc).map_err(|e| format!("{path}: {e}"))?;
