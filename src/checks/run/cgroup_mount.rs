@@ -232,7 +232,7 @@ fn v1(s: &EffectiveRun, binds: &[&Mount]) -> Outcome {
 
 /// On v1/hybrid the whole-tree bind hands the container the host's own
 /// /sys/fs/cgroup tmpfs (the same superblock), and systemd's v1 mount setup
-/// writes to it. Seen here with a scratch copy of the host's layout (a fresh
+/// writes to it. Seen on the development VM (hybrid host, Docker 20.10.24) with a scratch copy of the host's layout (a fresh
 /// tmpfs with the hierarchies bound in, bound as /sys/fs/cgroup), systemd 252,
 /// Docker 20.10; tests/truth_matrix.rs records the host's line around every cell.
 fn host_side_effects(s: &EffectiveRun, binds: &[&Mount], o: Outcome) -> Outcome {
