@@ -53,19 +53,9 @@ fn fixture_hosts() -> &'static [Facts] {
             .map(|(h, d)| {
                 let root = HostRoot::new(&fixtures.join("hosts").join(h))
                     .expect("the fixture hosts are in the source tree");
-                let dir = fixtures.join("docker").join(d);
-                let read = |name: &str| {
-                    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|_| "{}".into())
-                };
-                let docker = engine::facts(
-                    serde_json::from_str(&read("version.json")).expect("fixture version.json"),
-                    serde_json::from_str(&read("info.json")).expect("fixture info.json"),
-                    engine::Context {
-                        endpoint: "unix:///var/run/docker.sock".into(),
-                        local: true,
-                        negotiated_api_version: None,
-                        daemon_process: Some(DaemonProcess::new(Some(1), 0)),
-                    },
+                let docker = engine::recorded(
+                    &fixtures.join("docker").join(d),
+                    DaemonProcess::new(Some(1), 0),
                 );
                 Facts {
                     host: host::probe(&root),

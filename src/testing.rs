@@ -136,24 +136,15 @@ pub(crate) fn hybrid_host() -> Facts {
 /// A recorded daemon answer from fixtures/docker/ (`{}` where only one was public).
 pub(crate) fn fixture_docker(dir: &str) -> crate::facts::DockerFacts {
     use crate::facts::docker::DaemonProcess;
-    use crate::probe::docker::engine;
     let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/docker")
         .join(dir);
-    let read =
-        |name: &str| std::fs::read_to_string(base.join(name)).unwrap_or_else(|_| "{}".into());
-    engine::facts(
-        serde_json::from_str(&read("version.json")).expect("fixture version.json"),
-        serde_json::from_str(&read("info.json")).expect("fixture info.json"),
-        engine::Context {
-            endpoint: "unix:///var/run/docker.sock".into(),
-            local: true,
-            negotiated_api_version: None,
-            daemon_process: Some(DaemonProcess {
-                comm: Some("dockerd".into()),
-                bounding_set: Some("000001ffffffffff".into()),
-                ..DaemonProcess::new(Some(1420), 0)
-            }),
+    crate::probe::docker::engine::recorded(
+        &base,
+        DaemonProcess {
+            comm: Some("dockerd".into()),
+            bounding_set: Some("000001ffffffffff".into()),
+            ..DaemonProcess::new(Some(1420), 0)
         },
     )
 }

@@ -62,6 +62,23 @@ pub(crate) struct Context {
     pub daemon_process: Option<DaemonProcess>,
 }
 
+/// A daemon's recorded answers (`version.json`, `info.json` in `dir`; `{}`
+/// for one not recorded), as a local daemon at the default socket whose
+/// process is `process`: the fixtures the tests and the fuzz targets judge.
+pub(crate) fn recorded(dir: &std::path::Path, process: DaemonProcess) -> DockerFacts {
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap_or_else(|_| "{}".into());
+    facts(
+        serde_json::from_str(&read("version.json")).expect("recorded version.json"),
+        serde_json::from_str(&read("info.json")).expect("recorded info.json"),
+        Context {
+            endpoint: "unix:///var/run/docker.sock".into(),
+            local: true,
+            negotiated_api_version: None,
+            daemon_process: Some(process),
+        },
+    )
+}
+
 pub(crate) fn facts(v: VersionJson, i: InfoJson, ctx: Context) -> DockerFacts {
     let components: Vec<Component> = v
         .components
