@@ -364,9 +364,7 @@ fn the_corrected_service_is_valid_for_docker_compose() {
 
 #[test]
 fn the_json_document_follows_the_schema() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let v = jsonschema::draft202012::new(&schema).unwrap();
+    let v = common::validator();
     let dir = tempfile::tempdir().unwrap();
     // A service that cannot be a run line: `error` and a null argv.
     let odd = dir.path().join("odd.yml");

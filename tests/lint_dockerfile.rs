@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{can_run, check, docker, doctor, fixture, status_of};
+use common::{assert_valid, can_run, check, docker, doctor, fixture, status_of, validator};
 use serde_json::{json, Value};
 
 fn dockerfile(name: &str) -> PathBuf {
@@ -41,21 +41,6 @@ fn lint_json(file: &Path, host: &str) -> (i32, Value) {
     (code, doc)
 }
 
-fn validator() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
-    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-    jsonschema::draft202012::new(&schema).expect("a valid schema")
-}
-
-fn assert_valid(doc: &Value, what: &str) {
-    let v = validator();
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{what}: {errors:#?}");
-}
-
 #[test]
 fn the_good_file_is_ready_on_v2_and_on_v1() {
     let (code, doc) = lint_json(&dockerfile("good.Dockerfile"), "debian12-v2");
@@ -86,7 +71,7 @@ fn the_good_file_is_ready_on_v2_and_on_v1() {
     }
     assert_eq!(status_of(&doc, "dockerfile.base"), "skip");
     assert!(doc.get("dockerfile_fix").is_none());
-    assert_valid(&doc, "good on v2");
+    assert_valid(&validator(), &doc, "good on v2");
 
     let (code, doc) = lint_json(&dockerfile("good.Dockerfile"), "centos7-legacy");
     assert_eq!(code, 0, "{doc:#}");
@@ -122,7 +107,7 @@ fn the_bad_file_fails_and_its_diff_makes_it_pass() {
         check(&doc, "image.init")["remediation"]["commands"],
         json!(["CMD [\"/lib/systemd/systemd\"]"])
     );
-    assert_valid(&doc, "bad on v2");
+    assert_valid(&validator(), &doc, "bad on v2");
     let fix = doc["dockerfile_fix"].as_str().expect("dockerfile_fix");
     for line in [
         "-USER app\n",
@@ -300,5 +285,5 @@ fn the_base_from_the_local_daemon_gives_its_systemd() {
         .as_str()
         .unwrap()
         .contains("has systemd 252"));
-    assert_valid(&doc, "live");
+    assert_valid(&validator(), &doc, "live");
 }

@@ -6,26 +6,8 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{copy_fixture, doctor, fixture, json_of, FIXTURES};
+use common::{assert_valid, copy_fixture, doctor, fixture, json_of, validator, FIXTURES};
 use serde_json::{json, Value};
-
-fn validator() -> jsonschema::Validator {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
-    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-    assert_eq!(
-        schema["$schema"],
-        "https://json-schema.org/draft/2020-12/schema"
-    );
-    jsonschema::draft202012::new(&schema).expect("a valid draft 2020-12 schema")
-}
-
-fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
-    let errors: Vec<String> = v
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "{what}: {errors:#?}");
-}
 
 #[test]
 fn every_fixture_validates() {

@@ -168,3 +168,23 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 pub mod daemon;
+
+/// schema/report.schema.json, compiled (draft 2020-12).
+pub fn validator() -> jsonschema::Validator {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    jsonschema::draft202012::new(&schema).expect("a valid draft 2020-12 schema")
+}
+
+/// `doc` follows the schema; `what` names it in the failure.
+pub fn assert_valid(v: &jsonschema::Validator, doc: &Value, what: &str) {
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:#?}");
+}
