@@ -421,3 +421,41 @@ fn a_real_failing_boot_is_triaged() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn a_terminal_on_stdin_gets_a_one_line_hint() {
+    // util-linux `script` gives the doctor a terminal; the paste ends with Ctrl-D.
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIP: no `script` (util-linux) to make a terminal");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("sdctr-doctor");
+    let cmd = format!("{} triage --color never", bin.display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qc", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        stdin
+            .write_all(b"Failed to connect to bus: Host is down\n\x04")
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hint = "sdctr-doctor triage: reading the log from standard input: paste it, then press Ctrl-D (or give a FILE)";
+    assert_eq!(text.matches(hint).count(), 1, "{text}");
+    assert!(
+        text.contains("line 1  [no-bus] Failed to connect to bus: Host is down"),
+        "{text}"
+    );
+}
