@@ -69,7 +69,8 @@ pub(crate) fn triage(input: &str, text: &str) -> Triage {
 }
 
 impl Triage {
-    /// Each entry found, once, in the order first seen, with its line numbers.
+    /// Each entry found, once, with its line numbers: failures first, then
+    /// consequences, then harmless lines, each in the order first seen.
     pub(crate) fn causes(&self) -> Vec<(&'static Pattern, Vec<usize>)> {
         let mut out: Vec<(&'static Pattern, Vec<usize>)> = Vec::new();
         for h in &self.hits {
@@ -78,6 +79,12 @@ impl Triage {
                 None => out.push((h.entry, vec![h.number])),
             }
         }
+        // Stable: log order within a kind.
+        out.sort_by_key(|(p, _)| match p.kind {
+            Kind::Failure => 0,
+            Kind::Consequence => 1,
+            Kind::Harmless => 2,
+        });
         out
     }
 
