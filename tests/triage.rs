@@ -116,6 +116,16 @@ fn every_fixture_log_names_its_causes() {
         ids_of(&doc, "harmless"),
         ["cgroup-symlink", "cgroup-id-ignored"]
     );
+    // Failures come first among the causes, harmless lines last.
+    let path = log("bookworm-252-cgroupns-private.log");
+    let (_, doc, _) = triage_json(&[path.to_str().unwrap()], b"");
+    let kinds: Vec<&str> = doc["triage"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["failure", "failure", "consequence", "harmless"]);
 }
 
 #[test]
