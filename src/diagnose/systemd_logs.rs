@@ -155,9 +155,9 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         needles: &["Refusing to run under cgroup v1"],
         detail: "",
         kind: Kind::Failure,
-        cause: "systemd >= 256 refuses a cgroup v1 (legacy or hybrid) host by default",
-        fix: "boot the host on cgroup v2 (drop systemd.unified_cgroup_hierarchy=0), or use an image whose systemd is older than 256",
-        source: "systemd/systemd#30852, systemd/systemd#31442, ipaqmaster/vfio#20",
+        cause: "systemd 256 refuses a cgroup v1 (legacy or hybrid) host unless SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1 is on the kernel command line (257 boots there with a warning; 258 and later have no cgroup v1 support)",
+        fix: "boot the host on cgroup v2 (drop systemd.unified_cgroup_hierarchy=0), or use an image whose systemd is 255 or older; for 256 alone, SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1 on the host's kernel command line",
+        source: "systemd/systemd#30852, systemd/systemd#31442, systemd/systemd#34999 (257 stops refusing), ipaqmaster/vfio#20",
         example: "Refusing to run under cgroup v1, SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1 not specified on kernel command line.",
     },
     Pattern {
@@ -261,7 +261,7 @@ pub(crate) const PATTERNS: &[Pattern] = &[
         kind: Kind::Harmless,
         cause: "systemd could not evaluate a unit's condition (e.g. ConditionKernelCommandLine= when it cannot read the command line), took it as failed and skipped that unit; the boot goes on",
         fix: "none for the boot; if that unit is needed, give it what the condition reads",
-        source: "systemd src/shared/condition.c (condition_test_list: \"Couldn't determine result for %s=…, assuming failed\")",
+        source: "systemd src/shared/condition.c, condition_test_list(): \"Couldn't determine result for %s=%s%s%s, assuming failed: %m\" (the wording; no public report quoting a full line was found)",
         example: "Couldn't determine result for ConditionKernelCommandLine=|rd.modules-load, assuming failed: Permission denied",
     },
     Pattern {
