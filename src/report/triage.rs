@@ -75,7 +75,7 @@ pub(crate) fn human(t: &Triage, style: Style) -> String {
             safe(&h.line)
         );
     }
-    if let Some(first) = t.first_failure() {
+    if let Some(first) = t.first_failure().filter(|_| t.causes().len() > 1) {
         let _ = writeln!(
             out,
             "\nStart with line {} [{}]: the known lines after the first failure are often its consequences.",
@@ -206,7 +206,7 @@ pub(crate) fn markdown(t: &Triage) -> String {
             code(&h.line)
         );
     }
-    if let Some(first) = t.first_failure() {
+    if let Some(first) = t.first_failure().filter(|_| t.causes().len() > 1) {
         let _ = writeln!(
             out,
             "\nStart with line {} ({}): the known lines after the first failure are often its consequences.",
