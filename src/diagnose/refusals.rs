@@ -27,6 +27,20 @@ pub(crate) const REFUSALS: &[Refusal] = &[
         source: "opencontainers/runc libcontainer/init_linux.go (\"unable to apply caps: %w\"), moby/moby#42892; seen on the development VM (Docker 20.10.24, runc 1.1.5) for every --privileged container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown",
     },
     Refusal {
+        id: "runtime.rlimit",
+        needle: "error setting rlimit",
+        cause: "the daemon refused to start it: the OCI runtime could not set a resource limit the container asks for (Podman raises nofile and nproc to its own limits, which a runtime without CAP_SYS_RESOURCE may not do)",
+        fix: "add --ulimit nofile=1024:1024 --ulimit nproc=4096:4096, or give the daemon CAP_SYS_RESOURCE",
+        source: "seen on the development VM (Podman 4.3.1, rootful, runc, podman without CAP_SYS_RESOURCE): runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted (docs/truth-matrix/devvm-podman.md)",
+    },
+    Refusal {
+        id: "podman.init-missing",
+        needle: "container-init binary not found on the host",
+        cause: "the daemon refused to start it: --init asks Podman for catatonit, which is not installed (and systemd must be PID 1 anyway)",
+        fix: "drop --init: systemd must be PID 1",
+        source: "seen on the development VM (Podman 4.3.1): container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory (docs/truth-matrix/devvm-podman.md)",
+    },
+    Refusal {
         id: "runtime.cgroupns-kernel",
         needle: "cgroup namespaces aren't enabled in the kernel",
         cause: "the daemon refused to start it: the kernel has no cgroup namespaces (Linux before 4.6), and the container asks for a private one",
@@ -158,8 +172,9 @@ mod tests {
 
     #[test]
     fn messages_map_to_their_refusal() {
-        // Exact State.Error / docker run stderr texts; the first four were
-        // produced on the development VM (Docker 20.10.24).
+        // Exact State.Error / docker run stderr texts; the first five and the
+        // Podman ones were produced on the development VM (Docker 20.10.24,
+        // Podman 4.3.1), the others are quoted from their sources.
         let cases: &[(&str, &str)] = &[
             ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown", "runtime.apply-caps"),
             ("network nosuchnet not found", "network.not-found"),
@@ -172,6 +187,8 @@ mod tests {
             ("OCI runtime create failed: container_linux.go:380: starting container process caused: process_linux.go:545: container init caused: cgroup namespaces aren't enabled in the kernel: unknown", "runtime.cgroupns-kernel"),
             ("privileged mode is incompatible with private cgroup namespaces.  You must run the container in the host cgroup namespace when running privileged mode", "daemon.privileged-private-cgroupns"),
             ("OCI runtime create failed: runc create failed: unable to start container process: exec: \"systemd\": executable file not found in $PATH: unknown", "runtime.exec-not-in-path"),
+            ("Error: runc: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted: OCI permission denied", "runtime.rlimit"),
+            ("Error: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory", "podman.init-missing"),
             ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: something new: unknown", "runtime.create-failed"),
         ];
         for (message, id) in cases {
