@@ -24,7 +24,7 @@ pub(crate) const REFUSALS: &[Refusal] = &[
         needle: "unable to apply caps",
         cause: "the daemon refused to start it: the OCI runtime could not give the container the capabilities asked for (--privileged or --cap-add), because the daemon's own capability bounding set lacks some of them (Docker before 23 asks for every capability the kernel knows when --privileged is given)",
         fix: "drop --privileged (and any --cap-add the daemon lacks) and use the unprivileged line for this host, or give the daemon the full capability set (remove CapabilityBoundingSet= from its unit, or start the VM/container it runs in with all capabilities)",
-        source: "opencontainers/runc libcontainer/init_linux.go (\"unable to apply caps: %w\"), moby/moby#42892; seen on the development VM (Docker 20.10.24, runc 1.1.5) for every --privileged container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown",
+        source: "opencontainers/runc libcontainer/init_linux.go (\"unable to apply caps: %w\"), moby/moby#42892; seen on the development VM (Docker 20.10.24, runc 1.1.5, dockerd without CAP_SYS_RESOURCE) for every --privileged container",
     },
     Refusal {
         id: "runtime.rlimit",

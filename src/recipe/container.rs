@@ -129,4 +129,27 @@ mod tests {
         let logs = findings.iter().find(|x| x.id == "container.logs").unwrap();
         assert_eq!(logs.status, Status::Skip);
     }
+
+    #[test]
+    fn silent_and_unstarted_containers_point_at_the_line() {
+        let text = |f: &mut Facts, id: &str| {
+            line(f);
+            let r = super::super::recipe(f).expect("a line");
+            let mut findings = checks::run(f, &Selection::default());
+            merge(f, &mut findings, Some(&r));
+            let x = findings.iter().find(|x| x.id == id).unwrap();
+            x.remediation.as_ref().unwrap().text.clone()
+        };
+        // Exited without a tty: the line first, -t only to see why should it stop too.
+        let t = text(&mut exited(&[], false), "container.logs");
+        assert!(t.starts_with("Run the corrected run line below"), "{t}");
+        assert!(t.contains("-t"), "{t}");
+        // Created, never started, no error: starting it as it is would fail.
+        let mut f = exited(&[], false);
+        let c = f.container.as_mut().unwrap();
+        c.state.status = "created".into();
+        c.state.started_at = "0001-01-01T00:00:00Z".into();
+        let t = text(&mut f, "container.state");
+        assert!(t.starts_with("Do not start it as it is"), "{t}");
+    }
 }
