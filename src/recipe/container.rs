@@ -152,4 +152,31 @@ mod tests {
         let t = text(&mut f, "container.state");
         assert!(t.starts_with("Do not start it as it is"), "{t}");
     }
+
+    #[test]
+    fn no_log_fix_the_daemon_cannot_grant_survives() {
+        // cgroup v2, a daemon that cannot grant --privileged: the log's usual
+        // fix ("run with --privileged") would contradict the corrected line.
+        let mut f = exited(
+            &["Failed to create /init.scope control group: Read-only file system"],
+            true,
+        );
+        f.host = crate::testing::unified_host().host;
+        let mut d = crate::testing::fixture_docker("debian12-v2-20.10");
+        d.privileged_possible = Some(false);
+        let mut f = crate::testing::with_docker(f, d);
+        line(&mut f);
+        let r = super::super::recipe(&f).expect("a line");
+        assert!(!r.argv.iter().any(|a| a == "--privileged"), "{:?}", r.argv);
+        let mut findings = checks::run(&f, &Selection::default());
+        let said = |fs: &[Finding]| {
+            fs.iter()
+                .filter(|x| x.group == "container")
+                .filter_map(|x| x.remediation.as_ref())
+                .any(|r| r.text.contains("--privileged"))
+        };
+        assert!(said(&findings), "the log's own fix names --privileged");
+        merge(&f, &mut findings, Some(&r));
+        assert!(!said(&findings));
+    }
 }
