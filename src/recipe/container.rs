@@ -36,13 +36,13 @@ pub(crate) fn merge(facts: &Facts, findings: &mut [Finding], recipe: Option<&Rec
                 None => format!("Run {LINE}."),
             },
             ("container.state", Status::Fail) => {
-                format!("Run {LINE}: it changes what the run checks above name.")
+                format!("Run {LINE}: it changes the settings the run checks name.")
             }
             ("container.state", Status::Warn) if c.state.status == "created" => {
                 format!("Do not start it as it is: run {LINE} instead.")
             }
             ("container.logs", Status::Fail) => format!(
-                "Run {LINE}: the log says what happened, the settings decide the fix (see the run checks above)."
+                "Run {LINE}: the log says what happened, the settings decide the fix (the run checks name them)."
             ),
             ("container.logs", Status::Warn) => format!(
                 "Run {LINE}; should it stop too, run it with -t and read docker logs to see why."
