@@ -45,7 +45,19 @@ fn run(cli: Cli) -> Result<i32, String> {
         print(&human::explanation(c));
         return Ok(0);
     }
-    if let Some(Command::Capture { dir: Some(dir), .. }) = &cli.command {
+    if let Some(Command::Capture {
+        dir: Some(dir),
+        container,
+        line,
+        ..
+    }) = &cli.command
+    {
+        if container.is_some() || !line.is_empty() {
+            return Err(
+                "capture DIR copies host files only: --container and a run line go with --bundle FILE"
+                    .into(),
+            );
+        }
         let n = app::capture(cli.root.as_deref(), dir)?;
         eprintln!("captured {n} files into {}", dir.display());
         return Ok(0);
@@ -130,6 +142,13 @@ fn run(cli: Cli) -> Result<i32, String> {
 /// `capture --bundle FILE`: record, render the report from the recording,
 /// write both into one file.
 fn capture_bundle(cli: &Cli, path: &std::path::Path) -> Result<i32, String> {
+    // Refused before probing, not after.
+    if path.symlink_metadata().is_ok() {
+        return Err(format!(
+            "{}: exists; a bundle is written to a new file",
+            path.display()
+        ));
+    }
     let (mut bundle, d) = app::capture_bundle(&request(cli))?;
     let json = report::json::render(&d.facts, &d.findings, cli.strict, d.recipe.as_ref(), &[]);
     bundle.add("report.json", json.into_bytes());

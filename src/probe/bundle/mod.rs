@@ -3,9 +3,10 @@
 //! inspects and files, the container's inspect and logs). A replay re-runs the
 //! same probe code over these answers, never asking a daemon.
 //!
-//! Layout: `manifest.json`, `host/<path>`, `docker/{probe,version,info,context,config}.json`,
+//! Layout: `manifest.json`, `host/<path>`,
+//! `docker/{_ping,probe,version,info,context,config}.json`,
 //! `images/<n>/{meta,inspect,files}.json` and `images/<n>/files/<path>`,
-//! `container/{inspect.json,logs,systemd.json}`, `report.json`.
+//! `container/{inspect.json,meta.json,logs}`, `report.json`.
 
 pub(crate) mod image;
 

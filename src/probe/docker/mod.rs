@@ -185,6 +185,17 @@ fn run_until(
 
 async fn ask(mut c: Client, rec: Option<&Recorder>) -> Result<DockerFacts, ClientError> {
     let ping = c.negotiate().await?;
+    if let Some(rec) = rec {
+        let headers: std::collections::BTreeMap<&str, &str> = ping
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        rec.put_json(
+            "docker/_ping.json",
+            &serde_json::json!({"status": ping.status.as_u16(), "headers": headers}),
+        );
+    }
     // Probe containers of killed runs go at the next run of any mode.
     let (version, info, swept) = tokio::join!(
         c.request(Method::GET, "/version", None, JSON_CAP),
