@@ -81,6 +81,17 @@ fn run(cli: Cli) -> Result<i32, String> {
             }
             let bundle = probe::bundle::read(path)?;
             let (d, m) = app::replay(&bundle, &selection)?;
+            let what = match (&m.container, m.run_line.is_empty()) {
+                (Some(c), _) => format!("container {c}"),
+                (None, false) => format!("lint -- {}", m.run_line.join(" ")),
+                (None, true) => "the default run".into(),
+            };
+            eprintln!(
+                "sdctr-doctor: replaying {} ({what}, captured by sdctr-doctor {} from {}); no daemon is asked",
+                path.display(),
+                m.doctor,
+                m.root
+            );
             (d, m.command == "container")
         }
         None => {
@@ -155,10 +166,11 @@ fn capture_bundle(cli: &Cli, path: &std::path::Path) -> Result<i32, String> {
     probe::bundle::write(path, &bundle)?;
     let verdict = Verdict::of(&d.findings, cli.strict);
     eprintln!(
-        "wrote {}: {} entries ({} images{}), verdict {}; replay it with: sdctr-doctor --from {}",
+        "wrote {}: {} entries ({} image{}{}), verdict {}; replay it with: sdctr-doctor --from {}",
         path.display(),
         bundle.len(),
         d.facts.images.len(),
+        if d.facts.images.len() == 1 { "" } else { "s" },
         if d.facts.container.is_some() {
             ", a container"
         } else {

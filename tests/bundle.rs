@@ -148,10 +148,10 @@ fn replay(bundle: &Path) -> (i32, Vec<u8>) {
         "the replay asked a daemon: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let note = String::from_utf8_lossy(&out.stderr);
     assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        note.starts_with("sdctr-doctor: replaying ") && note.lines().count() == 1,
+        "{note}"
     );
     (out.status.code().unwrap(), out.stdout)
 }
@@ -317,6 +317,24 @@ fn a_lint_line_is_recorded_and_replayed() {
     assert_eq!(code, 1, "a line without the cgroup mount fails");
     assert_eq!(doc["facts"]["run"]["spec"]["image"], "debian:12");
     assert!(doc["recipe"].is_object(), "{}", doc["recipe"]);
+    // --only at replay time narrows the recorded selection.
+    let out = doctor()
+        .arg("--from")
+        .arg(&bundle)
+        .args(["--json", "--only", "host"])
+        .output()
+        .unwrap();
+    let narrowed = json(&out.stdout);
+    let ids: Vec<&str> = narrowed["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.is_empty() && ids.iter().all(|i| i.starts_with("host.")),
+        "{ids:?}"
+    );
     // The human replay prints the corrected line as lint does.
     let out = doctor().arg("--from").arg(&bundle).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
