@@ -91,6 +91,9 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
         Input::RunLine(words) => Some(runline::from_line(words).map_err(|e| e.to_string())?),
         _ => None,
     };
+    if let (Input::Container(_), Some(why)) = (&req.input, &req.docker.skip_reason) {
+        return Err(format!("container asks the Docker daemon: {why}"));
+    }
     if matches!(req.input, Input::Container(_)) && (req.facts_file.is_some() || req.docker.skip) {
         return Err("container asks the Docker daemon: it cannot be used with --facts or --no-docker (replay a saved `container --json` with --facts FILE alone)".into());
     }
@@ -133,7 +136,12 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
         df.base_note = Some("replaying --facts: the base was not inspected".into());
         None
     } else if req.docker.skip {
-        df.base_note = Some("the daemon was not asked (--no-docker)".into());
+        df.base_note = Some(
+            req.docker
+                .skip_reason
+                .clone()
+                .unwrap_or_else(|| "the daemon was not asked (--no-docker)".into()),
+        );
         None
     } else {
         let b = probe::docker::image::probe_as(
