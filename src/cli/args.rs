@@ -19,7 +19,8 @@ pub(super) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container).
+    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container);
+    /// a daemon is then asked only when --docker-host names one.
     #[arg(long, value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
 
@@ -61,7 +62,7 @@ pub(super) struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "root", global = true)]
     pub facts: Option<PathBuf>,
 
-    /// Replay a bundle written by `capture --bundle` (no daemon is asked, no host file read).
+    /// Replay a bundle written by `capture --bundle`: offline, no daemon is asked and no file of this machine is judged.
     #[arg(long, value_name = "FILE.tar.gz", conflicts_with_all = ["root", "facts", "docker_host", "images", "no_docker"], global = true)]
     pub from: Option<PathBuf>,
 
