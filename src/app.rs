@@ -9,6 +9,7 @@ use crate::checks::{self, Finding, Selection};
 use crate::diagnose;
 use crate::facts::image::Pid1Kind;
 use crate::facts::{Facts, Probed};
+use crate::probe::bundle::{Bundle, Manifest, Recorder};
 use crate::probe::{self, root::HostRoot};
 use crate::recipe::{self, Recipe};
 use crate::runline::{self, compose::ComposeFile, target::Target};
@@ -91,6 +92,9 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
         Input::RunLine(words) => Some(runline::from_line(words).map_err(|e| e.to_string())?),
         _ => None,
     };
+    if let (Input::Container(_), Some(why)) = (&req.input, &req.docker.skip_reason) {
+        return Err(format!("container asks the Docker daemon: {why}"));
+    }
     if matches!(req.input, Input::Container(_)) && (req.facts_file.is_some() || req.docker.skip) {
         return Err("container asks the Docker daemon: it cannot be used with --facts or --no-docker (replay a saved `container --json` with --facts FILE alone)".into());
     }
@@ -137,7 +141,12 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
         df.base_note = Some("replaying --facts: the base was not inspected".into());
         None
     } else if req.docker.skip {
-        df.base_note = Some("the daemon was not asked (--no-docker)".into());
+        df.base_note = Some(
+            req.docker
+                .skip_reason
+                .clone()
+                .unwrap_or_else(|| "the daemon was not asked (--no-docker)".into()),
+        );
         None
     } else {
         let b = probe::docker::image::probe_as(
@@ -146,6 +155,7 @@ fn diagnose_dockerfile(req: &Request, path: &Path) -> Result<Diagnosis, String> 
             (req.docker.deadline, req.docker.timeout),
             req.image_reader,
             Some(&df),
+            None,
         );
         // Unreachable: whether it has the image is unknown.
         df.base_present = (b.present || b.error.is_none()).then_some(b.present);
@@ -330,6 +340,106 @@ fn choose_targets(
     Ok(chosen)
 }
 
+/// `capture --bundle`: probes as `req` asks, keeping every raw answer in a
+/// bundle (without its `report.json`, which the caller renders). The
+/// diagnosis is the bundle's own replay, so `--from` gives the same one.
+pub fn capture_bundle(req: &Request) -> Result<(Bundle, Diagnosis), String> {
+    let (command, run_line, container) = match &req.input {
+        Input::Host => ("host", vec![], None),
+        Input::RunLine(words) => ("lint", words.clone(), None),
+        Input::Container(c) => ("container", vec![], Some(c.clone())),
+        _ => return Err("capture --bundle records the default run, a `lint` run line or a `container`; compose, molecule and Dockerfile inputs are not recorded".into()),
+    };
+    if req.facts_file.is_some() {
+        return Err("capture --bundle probes: it cannot be used with --facts".into());
+    }
+    let line = match &req.input {
+        Input::RunLine(words) => Some(runline::from_line(words).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let rec = Recorder::default();
+    let mut live = req.clone();
+    live.docker.record = Some(rec.clone());
+    let root = host_root(req.root.as_deref())?;
+    let mut images = req.images.clone();
+    if let Some(image) = line.as_ref().map(|r| r.spec.image.clone()) {
+        if !images.contains(&image) {
+            images.push(image);
+        }
+    }
+    let mut facts = probe::probe_with_images(&root, &live.docker, &images, req.image_reader);
+    if let Some(reference) = &container {
+        attach_container(&mut facts, &live, reference)?;
+    }
+    let host = probe::capture::files_read(&root);
+    for (rel, bytes) in host.files {
+        rec.put(&format!("host/{}", rel.trim_start_matches('/')), bytes);
+    }
+    rec.put_json(
+        "manifest.json",
+        &Manifest {
+            format: probe::bundle::FORMAT,
+            doctor: env!("CARGO_PKG_VERSION").into(),
+            command: command.into(),
+            run_line,
+            container,
+            images: req.images.clone(),
+            only: req.selection.only.clone(),
+            skip: req.selection.skip.clone(),
+            root: root.dir().display().to_string(),
+            unreadable: host.unreadable,
+        },
+    );
+    // Through the reader's bounds now, not at the support desk.
+    let bundle = Bundle::from_targz(&rec.into_bundle().to_targz()?)
+        .map_err(|e| format!("the bundle would not be readable: {e}"))?;
+    let (d, _) = replay(&bundle, &Selection::default())?;
+    Ok((bundle, d))
+}
+
+/// `--from FILE`: the bundle's diagnosis, asking no daemon; `selection`
+/// (when not empty) instead of the recorded one.
+pub fn replay(bundle: &Bundle, selection: &Selection) -> Result<(Diagnosis, Manifest), String> {
+    let (mut facts, m) = probe::bundle::replay_facts(bundle)?;
+    let selection = if selection.only.is_empty() && selection.skip.is_empty() {
+        Selection {
+            only: m.only.clone(),
+            skip: m.skip.clone(),
+        }
+    } else {
+        selection.clone()
+    };
+    selection.validate()?;
+    match m.command.as_str() {
+        "host" => {}
+        "lint" => {
+            let line =
+                runline::from_line(&m.run_line).map_err(|e| format!("bundle: run line: {e}"))?;
+            facts.run = Some(line);
+        }
+        "container" => {
+            let c = facts
+                .container
+                .as_mut()
+                .ok_or("bundle: a container run without container/")?;
+            match runline::from_container(c) {
+                Ok(run) => facts.run = Some(run),
+                Err(e) => c.run_line_error = Some(e.to_string()),
+            }
+        }
+        other => return Err(format!("bundle: unknown command '{other}'")),
+    }
+    let findings = checks::run(&facts, &selection);
+    let recipe = facts.run.as_ref().map(|_| recipe::recipe(&facts));
+    let d = Diagnosis {
+        facts,
+        findings,
+        recipe,
+        targets: vec![],
+    };
+    Ok((d, m))
+}
+
 /// `capture DIR`: copies the host files the probes read; returns how many.
 pub fn capture(root: Option<&Path>, dir: &Path) -> Result<usize, String> {
     let root = host_root(root)?;
@@ -349,15 +459,19 @@ fn attach_container(facts: &mut Facts, req: &Request, reference: &str) -> Result
     let endpoint = probe::docker::endpoint(&req.docker);
     // What the daemon probe left of the run's deadline, not a new one.
     let bound = (req.docker.deadline, req.docker.timeout);
-    let mut c = probe::docker::container::probe(endpoint.clone(), bound, reference)?;
+    let rec = req.docker.record.as_ref();
+    let mut c = probe::docker::container::probe(endpoint.clone(), bound, reference, rec)?;
     // Its image too, so /run/lock and PID 1 are judged with the image's
     // systemd; once, when --image already named it.
     if !facts.images.iter().any(|i| i.reference == c.config.image) {
-        facts.images.push(probe::docker::image::probe(
+        let rec =
+            rec.map(|r| probe::bundle::image::ImageRecord::new(r.clone(), facts.images.len()));
+        facts.images.push(probe::docker::image::probe_recorded(
             &c.config.image,
             endpoint,
             bound,
             req.image_reader,
+            rec.as_ref(),
         ));
     }
     match runline::from_container(&c) {

@@ -52,13 +52,61 @@ fn run(cli: Cli) -> Result<i32, String> {
     if cli.format == Format::Markdown {
         return Err("--format markdown is only for `triage` so far".into());
     }
-    if let Some(Command::Capture { dir }) = &cli.command {
+    if let Some(Command::Capture {
+        dir: Some(dir),
+        container,
+        line,
+        ..
+    }) = &cli.command
+    {
+        if container.is_some() || !line.is_empty() {
+            return Err(
+                "capture DIR copies host files only: --container and a run line go with --bundle FILE"
+                    .into(),
+            );
+        }
         let n = app::capture(cli.root.as_deref(), dir)?;
         eprintln!("captured {n} files into {}", dir.display());
         return Ok(0);
     }
-    let request = request(&cli);
-    let d = app::diagnose(&request)?;
+    if let Some(Command::Capture {
+        bundle: Some(path), ..
+    }) = &cli.command
+    {
+        return capture_bundle(&cli, path);
+    }
+    let selection = Selection {
+        only: cli.only.clone(),
+        skip: cli.skip.clone(),
+    };
+    let (d, from_container) = match &cli.from {
+        Some(path) => {
+            if cli.command.is_some() {
+                return Err(
+                    "--from replays the command the bundle recorded: give no subcommand".into(),
+                );
+            }
+            let bundle = probe::bundle::read(path)?;
+            let (d, m) = app::replay(&bundle, &selection)?;
+            let what = match (&m.container, m.run_line.is_empty()) {
+                (Some(c), _) => format!("container {c}"),
+                (None, false) => format!("lint -- {}", m.run_line.join(" ")),
+                (None, true) => "the default run".into(),
+            };
+            eprintln!(
+                "sdctr-doctor: replaying {} ({what}, captured by sdctr-doctor {} from {}); no daemon is asked",
+                path.display(),
+                m.doctor,
+                m.root
+            );
+            (d, m.command == "container")
+        }
+        None => {
+            let request = request(&cli);
+            let d = app::diagnose(&request)?;
+            (d, matches!(request.input, Input::Container(_)))
+        }
+    };
     let targets: Vec<TargetDiagnosis<'_>> = d
         .targets
         .iter()
@@ -92,7 +140,6 @@ fn run(cli: Cli) -> Result<i32, String> {
         let mut out = human::render(&d.findings, cli.strict, style);
         out.push_str(&report::dockerfile::human(&d.facts, &d.findings));
         if let Some(r) = &d.recipe {
-            let from_container = matches!(request.input, Input::Container(_));
             out.push_str(&report::recipe::render(
                 &d.findings,
                 r.as_ref(),
@@ -110,15 +157,66 @@ fn run(cli: Cli) -> Result<i32, String> {
     Ok(verdict.exit_code())
 }
 
+/// `capture --bundle FILE`: record, render the report from the recording,
+/// write both into one file.
+fn capture_bundle(cli: &Cli, path: &std::path::Path) -> Result<i32, String> {
+    // Refused before probing, not after.
+    if path.symlink_metadata().is_ok() {
+        return Err(format!(
+            "{}: exists; a bundle is written to a new file",
+            path.display()
+        ));
+    }
+    let (mut bundle, d) = app::capture_bundle(&request(cli))?;
+    let json = report::json::render(&d.facts, &d.findings, cli.strict, d.recipe.as_ref(), &[]);
+    bundle.add("report.json", json.into_bytes());
+    probe::bundle::write(path, &bundle)?;
+    let verdict = Verdict::of(&d.findings, cli.strict);
+    eprintln!(
+        "wrote {}: {} entries ({} image{}{}), verdict {}; replay it with: sdctr-doctor --from {}",
+        path.display(),
+        bundle.len(),
+        d.facts.images.len(),
+        if d.facts.images.len() == 1 { "" } else { "s" },
+        if d.facts.container.is_some() {
+            ", a container"
+        } else {
+            ""
+        },
+        verdict.as_str(),
+        path.display()
+    );
+    Ok(0)
+}
+
+/// The daemon to ask: under `--root` another host's files are read, so the
+/// local daemon is not asked unless `--docker-host` names one.
+fn docker_options(cli: &Cli) -> probe::docker::Options {
+    let opts = probe::docker::Options::new(
+        cli.docker_host.clone(),
+        std::time::Duration::from_secs_f64(cli.timeout),
+        cli.no_docker,
+    );
+    let other_host = cli
+        .root
+        .as_deref()
+        .and_then(|r| std::fs::canonicalize(r).ok())
+        .is_some_and(|r| r != std::path::Path::new("/"));
+    if other_host && cli.docker_host.is_none() && !cli.no_docker {
+        opts.skipped_because(format!(
+            "--root {}: the host's files are read from there, so this machine's daemon was not asked (name that host's daemon with --docker-host)",
+            cli.root.as_deref().unwrap_or_else(|| std::path::Path::new("")).display()
+        ))
+    } else {
+        opts
+    }
+}
+
 fn request(cli: &Cli) -> Request {
     Request {
         root: cli.root.clone(),
         facts_file: cli.facts.clone(),
-        docker: probe::docker::Options::new(
-            cli.docker_host.clone(),
-            std::time::Duration::from_secs_f64(cli.timeout),
-            cli.no_docker,
-        ),
+        docker: docker_options(cli),
         images: cli.images.clone(),
         image_reader: cli.image_reader.into(),
         input: match &cli.command {
@@ -138,6 +236,10 @@ fn request(cli: &Cli) -> Request {
             }) => Input::Dockerfile(file.clone()),
             Some(Command::Lint { line, .. }) => Input::RunLine(line.clone()),
             Some(Command::Container { reference }) => Input::Container(reference.clone()),
+            Some(Command::Capture {
+                container: Some(c), ..
+            }) => Input::Container(c.clone()),
+            Some(Command::Capture { line, .. }) if !line.is_empty() => Input::RunLine(line.clone()),
             Some(Command::Capture { .. } | Command::Triage { .. }) | None => Input::Host,
         },
         selection: Selection {

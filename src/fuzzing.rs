@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("compose", compose),
     ("molecule", molecule),
     ("dockerfile", dockerfile),
+    ("bundle", bundle),
 ];
 
 /// Hosts the fuzzed inputs are judged on: captures in `fixtures/` with their
@@ -254,6 +255,18 @@ fn init_inspect() -> ImageInspect {
 pub fn tar_image(data: &[u8]) {
     if let Ok(files) = TarFiles::new(Cursor::new(data)) {
         std::hint::black_box(image::analyze("fuzz", &init_inspect(), &files));
+    }
+}
+
+/// A support bundle (`--from FILE.tar.gz`): read within its bounds, replayed
+/// (its host files unpacked into a private temporary directory), judged and
+/// rendered.
+pub fn bundle(data: &[u8]) {
+    let Ok(b) = crate::probe::bundle::Bundle::from_targz(data) else {
+        return;
+    };
+    if let Ok((d, _)) = app::replay(&b, &Selection::default()) {
+        judge_and_render(&d.facts);
     }
 }
 

@@ -22,7 +22,9 @@
 //! # Public API
 //! What a front end or a test may use:
 //! - [`app::diagnose`] with [`app::Request`] / [`app::Input`], giving an
-//!   [`app::Diagnosis`] (facts, findings, recipe); [`app::capture`].
+//!   [`app::Diagnosis`] (facts, findings, recipe); [`app::capture`];
+//!   [`app::capture_bundle`] and [`app::replay`] with `probe::bundle::{Bundle,
+//!   Manifest, Recorder, read, write}` (`capture --bundle`, `--from`).
 //! - The [`facts`] types (the JSON schema of `facts`).
 //! - [`checks::registry`], [`checks::find`], [`checks::Check`],
 //!   [`checks::Finding`], [`checks::Status`], [`checks::Selection`].

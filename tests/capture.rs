@@ -240,3 +240,92 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn capture_needs_a_dir_or_a_bundle_and_never_overwrites() {
+    // Neither, or both: a usage error.
+    let out = doctor().arg("capture").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = doctor()
+        .arg("capture")
+        .arg(tmp.path().join("d"))
+        .arg("--bundle")
+        .arg(tmp.path().join("b.tar.gz"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    // --container and a run line belong to --bundle.
+    for extra in [&["--container", "x"][..], &["--", "docker", "run", "x"]] {
+        let out = doctor()
+            .arg("capture")
+            .arg(tmp.path().join("d2"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(!tmp.path().join("d2").exists());
+    }
+    // An existing file is left as it was.
+    let existing = tmp.path().join("old.tar.gz");
+    fs::write(&existing, b"keep me").unwrap();
+    let out = doctor()
+        .arg("--root")
+        .arg(fixture("debian12-v2"))
+        .args(["capture", "--bundle"])
+        .arg(&existing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
+    assert_eq!(fs::read(&existing).unwrap(), b"keep me");
+}
+
+#[test]
+fn a_bundle_keeps_only_the_container_entry_of_pid1_environ() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("host");
+    copy_dir(&fixture("docker-container-v1"), &root);
+    fs::create_dir_all(root.join("proc/1")).unwrap();
+    fs::write(
+        root.join("proc/1/environ"),
+        b"PASSWORD=hunter2\0container=docker\0HOME=/root\0",
+    )
+    .unwrap();
+    let bundle = tmp.path().join("b.tar.gz");
+    let out = doctor()
+        .arg("--root")
+        .arg(&root)
+        .args(["capture", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let gz = flate2::read::GzDecoder::new(fs::File::open(&bundle).unwrap());
+    let mut found = None;
+    for e in tar::Archive::new(gz).entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_str() == Some("host/proc/1/environ") {
+            let mut s = Vec::new();
+            std::io::Read::read_to_end(&mut e, &mut s).unwrap();
+            found = Some(s);
+        }
+    }
+    assert_eq!(found.as_deref(), Some(&b"container=docker\0"[..]));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            copy_dir(&e.path(), &t);
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(e.path()).unwrap(), &t).unwrap();
+        } else {
+            fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}

@@ -19,7 +19,8 @@ pub(super) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container).
+    /// Read host files through DIR (a captured host, or the host's /proc and /sys mounted in a container);
+    /// a daemon is then asked only when --docker-host names one.
     #[arg(long, value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
 
@@ -61,6 +62,10 @@ pub(super) struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with = "root", global = true)]
     pub facts: Option<PathBuf>,
 
+    /// Replay a bundle written by `capture --bundle`: offline, no daemon is asked and no file of this machine is judged.
+    #[arg(long, value_name = "FILE.tar.gz", conflicts_with_all = ["root", "facts", "docker_host", "images", "no_docker"], global = true)]
+    pub from: Option<PathBuf>,
+
     /// Docker daemon to ask (unix:///path or tcp://host:port); default: DOCKER_HOST, the docker context, /var/run/docker.sock.
     #[arg(long, value_name = "URL", global = true)]
     pub docker_host: Option<String>,
@@ -95,10 +100,28 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 
 #[derive(Subcommand, Debug)]
 pub(super) enum Command {
-    /// Copy exactly the host files the probes read into DIR (send it with a support ticket).
+    /// Copy exactly the host files the probes read into DIR; or, with
+    /// `--bundle FILE.tar.gz`, record everything a run reads (host files, the
+    /// daemon's answers, `--image`s, `--container`, the run line after `--`)
+    /// and its JSON report into one file that `--from FILE.tar.gz` replays offline.
     Capture {
         /// An empty or new directory.
-        dir: PathBuf,
+        #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+        dir: Option<PathBuf>,
+        /// Write one gzip'd tar bundle (a new file) instead of a directory.
+        #[arg(long, value_name = "FILE.tar.gz")]
+        bundle: Option<PathBuf>,
+        /// Record this container too, as `container NAME` judges it.
+        #[arg(
+            long,
+            value_name = "NAME|ID",
+            requires = "bundle",
+            conflicts_with = "line"
+        )]
+        container: Option<String>,
+        /// Record this run line too, as `lint` judges it (after `--`).
+        #[arg(last = true, requires = "bundle", value_name = "DOCKER RUN LINE")]
+        line: Vec<String>,
     },
     /// Judge a run line on this host and print one that works here:
     /// `sdctr-doctor lint [--json] -- docker run [OPTIONS] IMAGE [ARG...]`

@@ -21,35 +21,15 @@ pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, Strin
         ));
     }
     fs::create_dir_all(dest).map_err(|e| format!("{}: {}", dest.display(), io_reason(&e)))?;
-    host::probe(root);
+    let host = host_files(root);
     let mut written = Vec::new();
-    let mut placeholders = Vec::new();
-    // Present but unreadable (e.g. /proc/1/environ on some VMs): say so, so
-    // a capture tells "absent" from "could not be read".
-    let mut unreadable = Vec::new();
-    for (rel, access) in root.accessed() {
+    for (rel, content) in host.files {
         let target = dest.join(rel.trim_start_matches('/'));
-        let content = match access {
-            Access::Content => match root.read_bytes(&rel) {
-                Ok(bytes) => redact(&rel, bytes),
-                Err(e) => {
-                    if root.path(&rel).exists() {
-                        unreadable.push(e);
-                    }
-                    continue;
-                }
-            },
-            Access::Exists => {
-                if !root.path(&rel).exists() {
-                    continue;
-                }
-                placeholders.push(rel.clone());
-                Vec::new()
-            }
-        };
+        let content = redact(&rel, content);
         write_inside(dest, &rel, &content).map_err(|e| format!("{}: {e}", target.display()))?;
         written.push(rel);
     }
+    let (placeholders, unreadable) = (host.placeholders, host.unreadable);
     let note = format!(
         "Captured by sdctr-doctor {} from {} (the files its host probes read).\n\
 Empty placeholders (only their existence or name is probed): {}\n\
@@ -65,10 +45,58 @@ Present but not readable: {}\n",
     Ok(written)
 }
 
+/// The host files the host probes read on `root`, as a capture keeps them.
+pub(crate) struct HostFiles {
+    /// Host path → content (empty for a placeholder).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Paths only whose existence or name is probed.
+    pub placeholders: Vec<String>,
+    /// Present but unreadable (e.g. /proc/1/environ on some VMs): a capture
+    /// tells "absent" from "could not be read".
+    pub unreadable: Vec<String>,
+}
+
+/// Runs the host probes on `root` and collects what they used.
+pub(crate) fn host_files(root: &HostRoot) -> HostFiles {
+    host::probe(root);
+    files_read(root)
+}
+
+/// What the probes run so far on `root` used.
+pub(crate) fn files_read(root: &HostRoot) -> HostFiles {
+    let mut out = HostFiles {
+        files: Vec::new(),
+        placeholders: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for (rel, access) in root.accessed() {
+        let content = match access {
+            Access::Content => match root.read_bytes(&rel) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    if root.path(&rel).exists() {
+                        out.unreadable.push(e);
+                    }
+                    continue;
+                }
+            },
+            Access::Exists => {
+                if !root.path(&rel).exists() {
+                    continue;
+                }
+                out.placeholders.push(rel.clone());
+                Vec::new()
+            }
+        };
+        out.files.push((rel, content));
+    }
+    out
+}
+
 /// Writes `rel` below `dest`, creating directories one component at a time
 /// with every open `O_NOFOLLOW`: a link planted in `dest` (or raced into it)
 /// cannot send the write elsewhere, and `..` or an empty name is refused.
-fn write_inside(dest: &Path, rel: &str, content: &[u8]) -> Result<(), String> {
+pub(crate) fn write_inside(dest: &Path, rel: &str, content: &[u8]) -> Result<(), String> {
     use nix::fcntl::{openat, OFlag};
     use nix::sys::stat::{mkdirat, Mode};
     use std::os::fd::OwnedFd;

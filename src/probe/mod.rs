@@ -3,6 +3,7 @@
 //! pass or fail.
 
 pub(crate) mod bounded;
+pub mod bundle;
 pub(crate) mod capture;
 pub mod docker;
 pub(crate) mod host;
@@ -30,9 +31,17 @@ pub fn probe_with_images(
         };
         let images: Vec<_> = images
             .iter()
-            .map(|r| {
+            .enumerate()
+            .map(|(i, r)| {
                 let ep = endpoint.clone();
-                s.spawn(move || docker::image::probe(r, ep, (opts.deadline, opts.timeout), reader))
+                let rec = opts
+                    .record
+                    .clone()
+                    .map(|rec| bundle::image::ImageRecord::new(rec, i));
+                s.spawn(move || {
+                    let bound = (opts.deadline, opts.timeout);
+                    docker::image::probe_recorded(r, ep, bound, reader, rec.as_ref())
+                })
             })
             .collect();
         let (docker, docker_probe) = docker::probe(opts);

@@ -28,7 +28,9 @@ fn run(f: &Facts) -> Outcome {
     let src = p.endpoint_source.as_deref().unwrap_or("?");
     let where_ = format!("endpoint: {ep} (from {src})");
     match p.outcome {
-        ProbeOutcome::Skipped => Outcome::skip("--no-docker: the daemon was not asked"),
+        ProbeOutcome::Skipped => {
+            Outcome::skip(super::not_asked(p).unwrap_or("--no-docker: the daemon was not asked"))
+        }
         ProbeOutcome::Ok => match &f.docker {
             Some(d) => Outcome::pass(format!(
                 "{} {} answers at {} (API {}, requests used {})",

@@ -42,11 +42,14 @@ pub(crate) fn each_image(facts: &Facts, judge: impl Fn(&ImageFacts, &Facts) -> O
 }
 
 /// Why the daemon was not there to ask, when it was not.
-fn daemon_unavailable(facts: &Facts) -> Option<&'static str> {
+fn daemon_unavailable(facts: &Facts) -> Option<&str> {
     use crate::facts::docker::ProbeOutcome;
-    match facts.docker_probe.as_ref()?.outcome {
+    let p = facts.docker_probe.as_ref()?;
+    match p.outcome {
         ProbeOutcome::Ok => None,
-        ProbeOutcome::Skipped => Some("the daemon was not asked (--no-docker)"),
+        ProbeOutcome::Skipped => Some(
+            crate::checks::docker::not_asked(p).unwrap_or("the daemon was not asked (--no-docker)"),
+        ),
         ProbeOutcome::Unreachable => Some("the daemon could not be asked (see docker.reachable)"),
     }
 }

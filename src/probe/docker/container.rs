@@ -11,12 +11,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::client::{Client, ClientError, Endpoint, ErrorKind};
 use crate::facts::container::{
     ContainerConfig, ContainerFacts, ContainerState, LogTail, SystemdState, Tmpfs,
 };
+use crate::facts::Probed;
+use crate::probe::bundle::{Bundle, Recorder};
 
 /// Inspect answers are a few KiB (more with many mounts or labels).
 const INSPECT_CAP: usize = 4 << 20;
@@ -274,14 +276,53 @@ pub(crate) fn probe(
     endpoint: Result<Endpoint, String>,
     (deadline, timeout): (Instant, Duration),
     reference: &str,
+    rec: Option<&Recorder>,
 ) -> Result<ContainerFacts, String> {
     let ep = endpoint?;
     let rt = super::client::runtime().map_err(|e| e.message)?;
-    rt.block_on(ask(Client::until(ep, deadline, timeout), reference))
+    rt.block_on(ask(Client::until(ep, deadline, timeout), reference, rec))
         .map_err(|e| e.message)
 }
 
-async fn ask(mut c: Client, reference: &str) -> Result<ContainerFacts, ClientError> {
+/// What a bundle keeps of a container besides its inspect answer and raw logs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct ContainerRecord {
+    pub reference: String,
+    pub logs_error: Option<String>,
+    pub logs_truncated: bool,
+    pub systemd: Option<Probed<SystemdState>>,
+}
+
+/// A container again from a bundle's `container/`, through the same code.
+pub(crate) fn replay(b: &Bundle) -> Result<Option<ContainerFacts>, String> {
+    let Some(meta) = b.json::<ContainerRecord>("container/meta.json")? else {
+        return Ok(None);
+    };
+    let inspect = b
+        .get("container/inspect.json")
+        .ok_or("bundle: no container/inspect.json")?;
+    let inspect =
+        Inspect::from_json(inspect).map_err(|e| format!("bundle: container/inspect.json: {e}"))?;
+    let mut facts = inspect.facts(&meta.reference);
+    if facts.state.running {
+        facts.systemd = meta.systemd;
+    } else {
+        facts.logs = Some(match meta.logs_error {
+            Some(e) => Err::<LogTail, String>(e).into(),
+            None => {
+                let raw = b.get("container/logs").unwrap_or_default();
+                Ok::<LogTail, String>(tail_of(raw, facts.config.tty, meta.logs_truncated)).into()
+            }
+        });
+    }
+    Ok(Some(facts))
+}
+
+async fn ask(
+    mut c: Client,
+    reference: &str,
+    rec: Option<&Recorder>,
+) -> Result<ContainerFacts, ClientError> {
     c.negotiate().await?;
     let id = path_segment(reference);
     let resp = c
@@ -302,16 +343,35 @@ async fn ask(mut c: Client, reference: &str) -> Result<ContainerFacts, ClientErr
     let inspect =
         Inspect::from_json(&resp.body).map_err(|e| ClientError::new(ErrorKind::BadAnswer, e))?;
     let mut facts = inspect.facts(reference);
+    let mut record = ContainerRecord {
+        reference: reference.to_owned(),
+        ..ContainerRecord::default()
+    };
     let id = inspect.id.clone();
     if facts.state.running {
-        facts.systemd = Some(systemd_state(&c, &id).await.map_err(|e| e.message).into());
+        let state: Probed<SystemdState> =
+            systemd_state(&c, &id).await.map_err(|e| e.message).into();
+        record.systemd = Some(state.clone());
+        facts.systemd = Some(state);
     } else {
-        facts.logs = Some(
-            log_tail(&c, &id, facts.config.tty)
-                .await
-                .map_err(|e| e.message)
-                .into(),
-        );
+        let tail = match raw_logs(&c, &id).await {
+            Ok((raw, truncated)) => {
+                record.logs_truncated = truncated;
+                if let Some(rec) = rec {
+                    rec.put("container/logs", raw.clone());
+                }
+                Ok(tail_of(&raw, facts.config.tty, truncated))
+            }
+            Err(e) => {
+                record.logs_error = Some(e.message.clone());
+                Err(e.message)
+            }
+        };
+        facts.logs = Some(tail.into());
+    }
+    if let Some(rec) = rec {
+        rec.put("container/inspect.json", resp.body.to_vec());
+        rec.put_json("container/meta.json", &record);
     }
     Ok(facts)
 }
@@ -327,7 +387,8 @@ fn path_segment(s: &str) -> String {
         .collect()
 }
 
-async fn log_tail(c: &Client, id: &str, tty: bool) -> Result<LogTail, ClientError> {
+/// The log answer's first [`LOG_KEEP`] bytes, and whether it was longer.
+async fn raw_logs(c: &Client, id: &str) -> Result<(Vec<u8>, bool), ClientError> {
     let path = format!("/containers/{id}/logs?stdout=1&stderr=1&tail={LOG_LINES}");
     // The stream cap only guards against a runaway answer; what is kept is LOG_KEEP.
     let mut s = c.stream(Method::GET, &path, None, usize::MAX).await?;
@@ -350,11 +411,16 @@ async fn log_tail(c: &Client, id: &str, tty: bool) -> Result<LogTail, ClientErro
             break;
         }
     }
-    let text = if tty { raw } else { demux(&raw) };
-    Ok(LogTail {
+    Ok((raw, truncated))
+}
+
+/// The last lines of a raw log answer (multiplexed unless `tty`).
+fn tail_of(raw: &[u8], tty: bool, truncated: bool) -> LogTail {
+    let text = if tty { raw.to_vec() } else { demux(raw) };
+    LogTail {
         lines: tail_lines(&String::from_utf8_lossy(&text), LOG_LINES),
         truncated,
-    })
+    }
 }
 
 /// Joins the payloads of Docker's multiplexed stream (8-byte headers:

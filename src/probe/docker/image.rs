@@ -20,8 +20,9 @@ use super::JSON_CAP;
 use crate::facts::dockerfile::DockerfileFacts;
 use crate::facts::image::OsRelease;
 use crate::facts::ImageFacts;
+use crate::probe::bundle::image::ImageRecord;
 use crate::probe::image::os::os_release;
-use crate::probe::image::{analyze, analyze_but_os, ImageInspect, LayerFiles};
+use crate::probe::image::{analyze, analyze_but_os, ImageFiles, ImageInspect, LayerFiles};
 
 /// How to read an image's files (`--image-reader`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,7 +46,18 @@ pub fn probe(
     (deadline, timeout): (Instant, Duration),
     reader: Reader,
 ) -> ImageFacts {
-    probe_as(reference, endpoint, (deadline, timeout), reader, None)
+    probe_as(reference, endpoint, (deadline, timeout), reader, None, None)
+}
+
+/// [`probe`], keeping the raw answers in `rec` for a bundle.
+pub(crate) fn probe_recorded(
+    reference: &str,
+    endpoint: Result<Endpoint, String>,
+    bound: (Instant, Duration),
+    reader: Reader,
+    rec: Option<&ImageRecord>,
+) -> ImageFacts {
+    probe_as(reference, endpoint, bound, reader, None, rec)
 }
 
 /// [`probe`], with a Dockerfile's settings over the image's config: the
@@ -56,25 +68,53 @@ pub(crate) fn probe_as(
     (deadline, timeout): (Instant, Duration),
     reader: Reader,
     dockerfile: Option<&DockerfileFacts>,
+    rec: Option<&ImageRecord>,
 ) -> ImageFacts {
+    let (f, analyzed, notes) = probe_inner(
+        reference,
+        endpoint,
+        (deadline, timeout),
+        reader,
+        dockerfile,
+        rec,
+    );
+    if let Some(rec) = rec {
+        rec.finish(&f, analyzed, &notes);
+    }
+    f
+}
+
+/// The facts; whether the files were analysed; the notes added after that.
+fn probe_inner(
+    reference: &str,
+    endpoint: Result<Endpoint, String>,
+    (deadline, timeout): (Instant, Duration),
+    reader: Reader,
+    dockerfile: Option<&DockerfileFacts>,
+    rec: Option<&ImageRecord>,
+) -> (ImageFacts, bool, Vec<String>) {
+    let no = |f: ImageFacts| (f, false, Vec::new());
     let ep = match endpoint {
         Ok(ep) => ep,
-        Err(why) => return ImageFacts::unavailable(reference, false, Some(why)),
+        Err(why) => return no(ImageFacts::unavailable(reference, false, Some(why))),
     };
     let rt = match super::client::runtime() {
         Ok(rt) => rt,
-        Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
+        Err(e) => return no(ImageFacts::unavailable(reference, false, Some(e.message))),
     };
     let client = Client::until(ep, deadline, timeout);
     let path = format!("/images/{}/json", query_escape(reference));
     let resp = match rt.block_on(client.request(Method::GET, &path, None, JSON_CAP)) {
         Ok(r) => r,
-        Err(e) => return ImageFacts::unavailable(reference, false, Some(e.message)),
+        Err(e) => return no(ImageFacts::unavailable(reference, false, Some(e.message))),
     };
     if resp.status == StatusCode::NOT_FOUND {
-        return ImageFacts::unavailable(reference, false, None);
+        return no(ImageFacts::unavailable(reference, false, None));
     }
     let peer = resp.peer;
+    if let Some(rec) = rec {
+        rec.inspect(&resp.body);
+    }
     let inspect = match resp
         .success(&format!("GET {path}"))
         .map(|r| String::from_utf8_lossy(&r.body).into_owned())
@@ -82,7 +122,7 @@ pub(crate) fn probe_as(
         .and_then(|text| ImageInspect::from_json(&text))
     {
         Ok(i) => i,
-        Err(e) => return ImageFacts::unavailable(reference, true, Some(e)),
+        Err(e) => return no(ImageFacts::unavailable(reference, true, Some(e))),
     };
     let mut inspect = inspect;
     if let Some(df) = dockerfile {
@@ -97,16 +137,19 @@ pub(crate) fn probe_as(
     };
     match (direct, reader) {
         (Ok(files), _) => {
-            let mut f = analyze(reference, &inspect, &files);
+            let mut f = match rec {
+                Some(rec) => analyze(reference, &inspect, &rec.files(&files)),
+                None => analyze(reference, &inspect, &files),
+            };
             f.read_via = Some("layers".into());
-            f
+            (f, true, Vec::new())
         }
-        (Err(why), Reader::Layers) => ImageFacts::unavailable(
+        (Err(why), Reader::Layers) => no(ImageFacts::unavailable(
             reference,
             true,
             Some(format!("the layer directories cannot be read: {why}")),
-        ),
-        (Err(_), _) => through_archive(reference, &inspect, &rt, &client),
+        )),
+        (Err(_), _) => through_archive(reference, &inspect, &rt, &client, rec),
     }
 }
 
@@ -142,14 +185,15 @@ fn through_archive(
     inspect: &ImageInspect,
     rt: &Runtime,
     client: &Client,
-) -> ImageFacts {
+    rec: Option<&ImageRecord>,
+) -> (ImageFacts, bool, Vec<String>) {
     container::install_signal_cleanup();
     // The daemon serves one container's archive requests one at a time:
     // os-release is read through a second probe container, on its own
     // thread, while PID 1 and systemd are read through the first.
     std::thread::scope(|s| {
         let (tx, os) = std::sync::mpsc::channel();
-        s.spawn(move || os_release_on_own_container(client, &inspect.id, tx));
+        s.spawn(move || os_release_on_own_container(client, &inspect.id, tx, rec));
         let mut notes = Vec::new();
         for name in rt.block_on(container::sweep_once(client)) {
             let note = format!(
@@ -161,25 +205,31 @@ fn through_archive(
         let probe = match ScratchContainer::create(rt, client, &inspect.id) {
             Ok(c) => c,
             Err(e) => {
-                return ImageFacts::unavailable(
+                let f = ImageFacts::unavailable(
                     reference,
                     true,
                     Some(format!("cannot create the probe container: {e}")),
-                )
+                );
+                return (f, false, Vec::new());
             }
         };
-        let files = ArchiveFiles::new(rt, client, &probe.id);
-        let mut f = analyze_but_os(reference, inspect, &files);
+        let archive = ArchiveFiles::new(rt, client, &probe.id);
+        let recording = rec.map(|r| r.files(&archive));
+        let files: &dyn ImageFiles = match &recording {
+            Some(r) => r,
+            None => &archive,
+        };
+        let mut f = analyze_but_os(reference, inspect, files);
         f.os = match os.recv() {
             Ok(os) => os.into(),
             // Its container could not be made: read it here instead.
-            Err(_) => os_release(&files).into(),
+            Err(_) => os_release(files).into(),
         };
-        drop(files);
+        drop(archive);
         drop(probe);
         f.read_via = Some("archive".into());
-        f.notes.extend(notes);
-        f
+        f.notes.extend(notes.iter().cloned());
+        (f, true, notes)
     })
 }
 
@@ -191,6 +241,7 @@ fn os_release_on_own_container(
     client: &Client,
     image: &str,
     answer: Sender<Result<Option<OsRelease>, String>>,
+    rec: Option<&ImageRecord>,
 ) {
     let Ok(rt) = super::client::runtime() else {
         return;
@@ -200,7 +251,10 @@ fn os_release_on_own_container(
         return;
     };
     let files = ArchiveFiles::new(&rt, &client, &probe.id);
-    let _ = answer.send(os_release(&files));
+    let _ = answer.send(match rec {
+        Some(r) => os_release(&r.files(&files)),
+        None => os_release(&files),
+    });
     drop(files);
     drop(probe);
 }

@@ -20,6 +20,7 @@ use hyper::Method;
 use crate::facts::docker::{
     DaemonProcess, DockerError, DockerFacts, DockerProbe, ProbeOutcome, SocketListener,
 };
+use crate::probe::bundle::{self, DockerContext, Recorder};
 use crate::probe::host::process::{bounding_set, last_cap, missing_caps};
 use crate::probe::root::HostRoot;
 use client::{Client, ClientError, Endpoint, ErrorKind};
@@ -39,7 +40,23 @@ impl Options {
             timeout,
             deadline: std::time::Instant::now() + timeout,
             skip,
+            skip_reason: None,
+            record: None,
         }
+    }
+
+    /// Not asking the daemon, for `reason` (said where `--no-docker` would be).
+    pub fn skipped_because(mut self, reason: String) -> Options {
+        self.skip = true;
+        self.skip_reason = Some(reason);
+        self
+    }
+
+    /// Why the daemon is not asked, as a probe says it.
+    fn why_skipped(&self) -> String {
+        self.skip_reason
+            .clone()
+            .unwrap_or_else(|| "--no-docker: the daemon was not asked".into())
     }
 }
 
@@ -52,8 +69,11 @@ pub struct Options {
     /// When the run's waiting ends: `--timeout` from its start, shared by
     /// the daemon, image and container probes (clean-up gets [`CLEANUP_GRACE`] more).
     pub deadline: std::time::Instant,
-    /// `--no-docker`.
+    /// `--no-docker`, or another reason not to ask ([`Options::skipped_because`]).
     pub skip: bool,
+    pub skip_reason: Option<String>,
+    /// `capture --bundle`: keep the raw answers.
+    pub record: Option<super::bundle::Recorder>,
 }
 
 /// `Facts.docker` and `Facts.docker_probe`.
@@ -69,8 +89,9 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
     if opts.skip {
         report.error = Some(DockerError {
             kind: "skipped".into(),
-            message: "--no-docker: the daemon was not asked".into(),
+            message: opts.why_skipped(),
         });
+        record_probe(opts, &report);
         return (None, report);
     }
     let result = match resolve(opts) {
@@ -79,13 +100,14 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
             report.endpoint = Some(r.host.clone());
             report.endpoint_source = Some(r.source.clone());
             connectable(&r)
-                .and_then(|ep| run_until(ep, opts.deadline, opts.timeout))
+                .and_then(|ep| run_until(ep, opts.deadline, opts.timeout, opts.record.as_ref()))
                 .map_err(|e| (e.kind.as_str(), e))
         }
     };
     match result {
         Ok(f) => {
             report.outcome = ProbeOutcome::Ok;
+            record_probe(opts, &report);
             (Some(f), report)
         }
         Err((kind, e)) => {
@@ -98,6 +120,7 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
                 kind: kind.to_owned(),
                 message: e.message,
             });
+            record_probe(opts, &report);
             (None, report)
         }
     }
@@ -106,7 +129,10 @@ pub fn probe(opts: &Options) -> (Option<DockerFacts>, DockerProbe) {
 /// Where the daemon is, as [`probe`] finds it; the error says why it cannot be asked.
 pub fn endpoint(opts: &Options) -> Result<Endpoint, String> {
     if opts.skip {
-        return Err("the daemon was not asked (--no-docker)".into());
+        return Err(match &opts.skip_reason {
+            Some(r) => r.clone(),
+            None => "the daemon was not asked (--no-docker)".into(),
+        });
     }
     connectable(&resolve(opts)?).map_err(|e| e.message)
 }
@@ -138,19 +164,38 @@ fn connectable(r: &endpoint::Resolved) -> Result<Endpoint, ClientError> {
 
 /// Asks one endpoint on a private current-thread runtime.
 pub fn run(ep: Endpoint, timeout: Duration) -> Result<DockerFacts, ClientError> {
-    run_until(ep, std::time::Instant::now() + timeout, timeout)
+    run_until(ep, std::time::Instant::now() + timeout, timeout, None)
+}
+
+/// `docker/probe.json` of a bundle: how the probe went.
+fn record_probe(opts: &Options, report: &DockerProbe) {
+    if let Some(rec) = &opts.record {
+        rec.put_json("docker/probe.json", report);
+    }
 }
 
 fn run_until(
     ep: Endpoint,
     deadline: std::time::Instant,
     timeout: Duration,
+    rec: Option<&Recorder>,
 ) -> Result<DockerFacts, ClientError> {
-    client::runtime()?.block_on(ask(Client::until(ep, deadline, timeout)))
+    client::runtime()?.block_on(ask(Client::until(ep, deadline, timeout), rec))
 }
 
-async fn ask(mut c: Client) -> Result<DockerFacts, ClientError> {
+async fn ask(mut c: Client, rec: Option<&Recorder>) -> Result<DockerFacts, ClientError> {
     let ping = c.negotiate().await?;
+    if let Some(rec) = rec {
+        let headers: std::collections::BTreeMap<&str, &str> = ping
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+            .collect();
+        rec.put_json(
+            "docker/_ping.json",
+            &serde_json::json!({"status": ping.status.as_u16(), "headers": headers}),
+        );
+    }
     // Probe containers of killed runs go at the next run of any mode.
     let (version, info, swept) = tokio::join!(
         c.request(Method::GET, "/version", None, JSON_CAP),
@@ -162,8 +207,11 @@ async fn ask(mut c: Client) -> Result<DockerFacts, ClientError> {
             "sdctr-doctor: removed the probe container {name} left by an sdctr-doctor run that is gone"
         );
     }
-    let version: engine::VersionJson = version?.success("GET /version")?.json("GET /version")?;
-    let info: engine::InfoJson = info?.success("GET /info")?.json("GET /info")?;
+    let version = version?.success("GET /version")?;
+    let info = info?.success("GET /info")?;
+    let (version_body, info_body) = (version.body.clone(), info.body.clone());
+    let version: engine::VersionJson = version.json("GET /version")?;
+    let info: engine::InfoJson = info.json("GET /info")?;
     let local = c.endpoint().is_unix();
     let daemon_process = ping.peer.map(|p| {
         let listener = read_process(p.pid, p.uid);
@@ -177,14 +225,23 @@ async fn ask(mut c: Client) -> Result<DockerFacts, ClientError> {
         .filter(|p| p.comm.as_deref() == Some("dockerd") && p.error.is_none())
         .and_then(|p| p.pid)
         .map(daemon_config::read);
+    let ctx = DockerContext {
+        endpoint: c.endpoint().to_string(),
+        local,
+        negotiated_api_version: c.api_version().map(str::to_owned),
+        daemon_process,
+    };
+    if let Some(rec) = rec {
+        bundle::record_docker(rec, &version_body, &info_body, &ctx, config.as_ref());
+    }
     let mut facts = engine::facts(
         version,
         info,
         engine::Context {
-            endpoint: c.endpoint().to_string(),
-            local,
-            negotiated_api_version: c.api_version().map(str::to_owned),
-            daemon_process,
+            endpoint: ctx.endpoint,
+            local: ctx.local,
+            negotiated_api_version: ctx.negotiated_api_version,
+            daemon_process: ctx.daemon_process,
         },
     );
     facts.config = config;

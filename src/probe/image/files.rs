@@ -4,12 +4,13 @@
 //! ([`super::LayerFiles`]) and the Engine archive API
 //! (`crate::probe::docker::archive::ArchiveFiles`).
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// At most this many names come back from one [`ImageFiles::list`].
 pub(crate) const MAX_LIST: usize = 4096;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FileKind {
     File,
     Dir,
@@ -19,7 +20,7 @@ pub enum FileKind {
 }
 
 /// What lstat(2) inside the image says about a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stat {
     pub kind: FileKind,
     pub size: u64,
@@ -40,7 +41,7 @@ impl Stat {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum ReadError {
     #[error("{0}: no such file in the image")]
     NotFound(String),
