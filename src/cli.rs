@@ -10,6 +10,7 @@ use clap::Parser;
 use crate::app::{self, Input, Request};
 use crate::checks::{self, Selection};
 use crate::probe;
+use crate::redact::Redactor;
 use crate::report::{self, human, targets::TargetDiagnosis, Verdict};
 use args::{Cli, Command, Format};
 
@@ -63,13 +64,18 @@ fn run(cli: Cli) -> Result<i32, String> {
         .collect();
     let json = cli.json || cli.format == Format::Json;
     let out = if json {
-        report::json::render(
+        let out = report::json::render(
             &d.facts,
             &d.findings,
             cli.strict,
             d.recipe.as_ref(),
             &targets,
-        )
+        );
+        if cli.no_redact {
+            out
+        } else {
+            redacted_json(&out, &redactor(&d))
+        }
     } else if !targets.is_empty() {
         let style = human::Style {
             color: cli.color.enabled(),
@@ -101,6 +107,23 @@ fn run(cli: Cli) -> Result<i32, String> {
         report::targets::overall(&d.findings, &targets, cli.strict)
     };
     Ok(verdict.exit_code())
+}
+
+/// What the diagnosis must not give away: the facts' secrets and each
+/// target's run line.
+fn redactor(d: &app::Diagnosis) -> Redactor {
+    let mut r = Redactor::new(&d.facts);
+    for t in &d.targets {
+        if let Ok(run) = &t.target.run {
+            r.add_run(run);
+        }
+    }
+    r
+}
+
+/// The rendered document, redacted (after the verdict was decided).
+fn redacted_json(out: &str, r: &Redactor) -> String {
+    r.json_text(out).expect("the report is JSON")
 }
 
 fn request(cli: &Cli) -> Request {

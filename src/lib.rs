@@ -17,6 +17,8 @@
 //! - [`checks`]: pure functions from facts to findings, with stable ids.
 //! - [`recipe`]: the corrector: the run line that passes the checks here.
 //! - [`report`]: human text, JSON, the compose service.
+//! - [`redact`]: what a report or bundle must not give away, removed after
+//!   the checks (no I/O, no verdict changes).
 //! - [`app`]: a request in, a diagnosis out; [`cli`] parses and prints.
 //!
 //! # Public API
@@ -29,6 +31,8 @@
 //! - [`runline::from_line`], [`runline::from_argv`], [`runline::from_container`].
 //! - [`recipe::Recipe`].
 //! - [`report::human`], [`report::json`], [`report::recipe`], [`report::Verdict`].
+//! - [`redact::Redactor`] (a rendered report, Markdown or stored facts
+//!   redacted) and [`redact::raw`] (the raw inputs a bundle stores).
 //! - For integration tests of the Engine client and the image readers only:
 //!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
 //!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,
@@ -50,6 +54,7 @@ pub mod facts;
 pub mod fuzzing;
 pub mod probe;
 pub mod recipe;
+pub mod redact;
 pub mod report;
 pub mod runline;
 #[cfg(test)]
