@@ -12,6 +12,7 @@ use crate::checks::{self, Selection};
 use crate::probe;
 use crate::redact::Redactor;
 use crate::report::{self, human, targets::TargetDiagnosis, Verdict};
+use crate::runline::target::Origin;
 use args::{Cli, Command, Format};
 
 /// Exit code when the doctor itself could not run (usage errors too).
@@ -117,6 +118,18 @@ fn redactor(d: &app::Diagnosis) -> Redactor {
         if let Ok(run) = &t.target.run {
             r.add_run(run);
         }
+        match &t.target.origin {
+            Origin::Compose(s) => {
+                r.add_yaml(&s.merged_in);
+                r.add_yaml(&s.node);
+            }
+            Origin::Molecule(p) => {
+                if let yaml_rust2::Yaml::Hash(h) = &p.node {
+                    r.add_yaml(h);
+                }
+            }
+        }
+        r.keep(&t.target.name);
     }
     r
 }
