@@ -114,6 +114,11 @@ fn run(cli: Cli) -> Result<i32, String> {
 /// target's run line.
 fn redactor(d: &app::Diagnosis) -> Redactor {
     let mut r = Redactor::new(&d.facts);
+    if d.facts.host.live {
+        if let Some(h) = probe::hostname() {
+            r.add_hostname(&h);
+        }
+    }
     for t in &d.targets {
         if let Ok(run) = &t.target.run {
             r.add_run(run);

@@ -145,6 +145,14 @@ impl Redactor {
             if !c.id.starts_with(&c.reference) {
                 r.secret(&c.reference, NAME);
             }
+            // systemd names the hostname it set; Docker's default (the
+            // short id) gives nothing away.
+            let lines = c.logs.as_ref().and_then(|l| l.ok()).map(|l| &l.lines[..]);
+            for line in lines.unwrap_or_default() {
+                if let Some(h) = hostname_in_log(line).filter(|h| !c.id.starts_with(h)) {
+                    r.secret(h, HOST);
+                }
+            }
         }
         if let Some(run) = &facts.run {
             r.add_run(run);
@@ -451,6 +459,16 @@ fn structural(map: &mut [(String, ordered::Json)]) {
     if k1 == "name" && k2 == "value" && !value.is_empty() && !KEEP_ENV.contains(&name.as_str()) {
         *value = REDACTED.into();
     }
+}
+
+/// `Hostname set to <NAME>.` (systemd >= 232) or `Set hostname to <NAME>.`
+fn hostname_in_log(line: &str) -> Option<&str> {
+    let rest = ["Hostname set to <", "Set hostname to <"]
+        .iter()
+        .find_map(|p| line.find(p).map(|i| &line[i + p.len()..]))?;
+    rest.split_once('>')
+        .map(|(h, _)| h)
+        .filter(|h| !h.is_empty())
 }
 
 fn is_word_char(c: char) -> bool {

@@ -377,3 +377,25 @@ fn text_redacts_markdown_like_json() {
     );
     assert_eq!(r.text(&out), out);
 }
+
+#[test]
+fn a_hostname_systemd_logged_is_redacted_but_not_the_default_short_id() {
+    let mut c = Inspect::from_json(include_bytes!(
+        "../probe/docker/testdata/inspect-exited-v1.json"
+    ))
+    .unwrap()
+    .facts("sdctr-truth-sample");
+    c.logs = Some(Probed::Ok(crate::facts::container::LogTail {
+        lines: vec![
+            "Hostname set to <secret-ct-host>.".into(),
+            "Set hostname to <262b375244b3>.".into(),
+        ],
+        truncated: false,
+    }));
+    let mut f = crate::testing::hybrid_host();
+    f.container = Some(c);
+    let out = judged_redacted(&f);
+    assert!(!out.contains("secret-ct-host"), "{out}");
+    assert!(out.contains("Hostname set to <<redacted:host>>."), "{out}");
+    assert!(out.contains("Set hostname to <262b375244b3>."), "{out}");
+}
