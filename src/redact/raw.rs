@@ -53,6 +53,26 @@ fn cmdline_word(w: &str) -> String {
     }
 }
 
+/// One host file as a capture or bundle stores it (`rel` as the probes name
+/// it, `/proc/cmdline`): the kernel command line redacted as [`cmdline`],
+/// PID 1's environment reduced to its `container=` entry, other text
+/// scrubbed of addresses, home-directory user names and URL credentials;
+/// bytes that are not UTF-8 text are kept.
+pub fn host_file(rel: &str, bytes: Vec<u8>) -> Vec<u8> {
+    if rel == "/proc/1/environ" {
+        return bytes
+            .split(|b| *b == 0)
+            .filter(|kv| kv.starts_with(b"container="))
+            .flat_map(|kv| kv.iter().copied().chain([0]))
+            .collect();
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) if rel == "/proc/cmdline" => cmdline(&text).into_bytes(),
+        Ok(text) => scrub::patterns(&text).into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
+}
+
 /// `GET /info`: the daemon host's name and id, proxies, registry mirrors
 /// and credentials, daemon labels, then addresses and home paths anywhere.
 pub fn info(v: &mut Value) {

@@ -399,3 +399,42 @@ fn a_hostname_systemd_logged_is_redacted_but_not_the_default_short_id() {
     assert!(out.contains("Hostname set to <<redacted:host>>."), "{out}");
     assert!(out.contains("Set hostname to <262b375244b3>."), "{out}");
 }
+
+/// Copies `from` to `to` with every file through [`raw::host_file`] (links
+/// as links).
+fn copy_redacted(from: &std::path::Path, to: &std::path::Path, rel: &str) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (src, dst, rel) = (entry.path(), to.join(&name), format!("{rel}/{name}"));
+        let kind = entry.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_redacted(&src, &dst, &rel);
+        } else {
+            let bytes = std::fs::read(&src).unwrap();
+            std::fs::write(&dst, raw::host_file(&rel, bytes)).unwrap();
+        }
+    }
+}
+
+/// Every fixture host, each stored file through `raw::host_file`: judged,
+/// then redacted, the same document as the original judged and redacted.
+#[test]
+fn raw_host_files_judge_like_the_originals_on_every_fixture() {
+    use crate::probe::root::HostRoot;
+    for host in HOSTS {
+        let from = fixture(&format!("fixtures/hosts/{host}"));
+        let tmp = tempfile::tempdir().unwrap();
+        let to = tmp.path().join(host);
+        copy_redacted(&from, &to, "");
+        let judge = |dir: &std::path::Path| {
+            let mut f = crate::testing::hybrid_host();
+            f.host = crate::probe::host::probe(&HostRoot::new(dir).unwrap());
+            judged_redacted(&f).replace(&dir.display().to_string(), "ROOT")
+        };
+        assert_eq!(judge(&to), judge(&from), "{host}");
+    }
+}
