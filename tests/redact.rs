@@ -390,3 +390,38 @@ fn a_containers_name_env_labels_and_hostname_do_not_come_out() {
     let out = stdout(&args, &["--json"]);
     assert!(out.contains("container=docker"), "{out}");
 }
+
+#[test]
+fn molecule_env_hostname_and_hosts_are_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/molecule/two-platforms/molecule.yml"),
+    )
+    .unwrap();
+    let text = text.replace(
+        "    env:\n      container: docker\n",
+        "    env:\n      container: docker\n      VAULT_TOKEN: MolSecretTok9\n    hostname: mol-secret-host\n    etc_hosts:\n      \"db.mol-secret\": 10.44.4.4\n",
+    );
+    assert!(text.contains("MolSecretTok9"), "the fixture changed shape");
+    let file = dir.path().join("molecule.yml");
+    std::fs::write(&file, text).unwrap();
+    let root = fixture("debian12-v2");
+    let args = [
+        "--root",
+        root.to_str().unwrap(),
+        "--no-docker",
+        "lint",
+        "--molecule",
+        file.to_str().unwrap(),
+    ];
+    let secrets = [
+        "MolSecretTok9",
+        "mol-secret-host",
+        "db.mol-secret",
+        "10.44.4.4",
+    ];
+    assert_redacted(&args, &secrets, &secrets);
+    assert_same_verdict(&args);
+    let out = stdout(&args, &["--json"]);
+    assert!(out.contains("container: docker"), "{out}");
+}
