@@ -22,9 +22,10 @@ static IPV6: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A user's home directory: `/home/NAME`, `/Users/NAME`, `C:\Users\NAME`
-/// (either slash). `/var/home/NAME` is covered by `/home/`.
+/// (either slash). `/var/home/NAME` is covered by `/home/`; a name already
+/// replaced as another secret (`-l owner=alice`) becomes `<user>` too.
 static HOME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(/home/|/Users/|[A-Za-z]:[\\/]+Users[\\/]+)([^/\\\s"':;,<>]+)"#)
+    Regex::new(r#"(/home/|/Users/|[A-Za-z]:[\\/]+Users[\\/]+)(<redacted[^>]*>|[^/\\\s"':;,<>]+)"#)
         .expect("home pattern")
 });
 

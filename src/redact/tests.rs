@@ -52,6 +52,7 @@ fn patterns_catch_addresses_homes_and_credentials_but_not_versions() {
         ),
         ("/home/alice/x:/data", "/home/<user>/x:/data"),
         ("/Users/bob", "/Users/<user>"),
+        ("/home/<redacted>/x", "/home/<user>/x"),
         (r"C:\Users\carol\proj", r"C:\Users\<user>\proj"),
         (
             "http://u:SECRETPW@proxy:3128",
@@ -324,7 +325,7 @@ fn raw_image_inspect_judges_like_the_original() {
 #[test]
 fn run_line_secrets_go_statuses_stay() {
     let argv: Vec<String> = "docker run -d --name SECRETNAME -h h1 -e DB_PASSWORD=SECRETPW -e X=1 \
---env=container=docker -l owner=SECRETLABEL --add-host db.secret:10.2.2.2 -v /home/secretuser/d:/d debian:12 /sbin/init"
+--env=container=docker -l owner=secretuser --add-host db.secret:10.2.2.2 -v /home/secretuser/d:/d debian:12 /sbin/init"
         .split(' ')
         .map(str::to_owned)
         .collect();
