@@ -6,6 +6,7 @@
 //! ```text
 //! cli → app → report → recipe → checks → runline → facts
 //!              app → probe → facts            checks → diagnose
+//! cli → redact → facts   (after the checks: what the JSON must not give away)
 //! ```
 //!
 //! - [`facts`]: plain serde structs, everything the probes learned; what
