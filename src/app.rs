@@ -12,6 +12,7 @@ use crate::facts::{Facts, Probed};
 use crate::probe::bundle::{Bundle, Manifest, Recorder};
 use crate::probe::{self, root::HostRoot};
 use crate::recipe::{self, Recipe};
+use crate::redact::{self, Redactor};
 use crate::runline::{self, compose::ComposeFile, target::Target};
 
 /// What to judge besides the host and the daemon.
@@ -343,7 +344,9 @@ fn choose_targets(
 /// `capture --bundle`: probes as `req` asks, keeping every raw answer in a
 /// bundle (without its `report.json`, which the caller renders). The
 /// diagnosis is the bundle's own replay, so `--from` gives the same one.
-pub fn capture_bundle(req: &Request) -> Result<(Bundle, Diagnosis), String> {
+/// `redact`: the raw answers lose what the redacted report would not show
+/// (the report is then judged from them, so `--from` prints the same).
+pub fn capture_bundle(req: &Request, redact: bool) -> Result<(Bundle, Diagnosis), String> {
     let (command, run_line, container) = match &req.input {
         Input::Host => ("host", vec![], None),
         Input::RunLine(words) => ("lint", words.clone(), None),
@@ -390,11 +393,44 @@ pub fn capture_bundle(req: &Request) -> Result<(Bundle, Diagnosis), String> {
             unreadable: host.unreadable,
         },
     );
+    let mut recorded = rec.into_bundle();
+    if redact {
+        let mut r = Redactor::new(&facts);
+        if let Some(run) = &line {
+            r.add_run(run);
+        }
+        recorded.map_entries(|path, bytes| redact_entry(&r, path, bytes));
+    }
     // Through the reader's bounds now, not at the support desk.
-    let bundle = Bundle::from_targz(&rec.into_bundle().to_targz()?)
+    let bundle = Bundle::from_targz(&recorded.to_targz()?)
         .map_err(|e| format!("the bundle would not be readable: {e}"))?;
     let (d, _) = replay(&bundle, &Selection::default())?;
     Ok((bundle, d))
+}
+
+/// One raw bundle entry, redacted by what it is: host files and the
+/// daemon's, the container's and the images' answers by their meaning,
+/// other JSON scrubbed of the secrets the facts hold. The image's own files
+/// and the multiplexed log stream are kept as read.
+fn redact_entry(r: &Redactor, path: &str, bytes: Vec<u8>) -> Vec<u8> {
+    if let Some(rel) = path.strip_prefix("host/") {
+        return redact::raw::host_file(&format!("/{rel}"), bytes);
+    }
+    if !path.ends_with(".json") || path.ends_with("/files.json") {
+        return bytes;
+    }
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return bytes;
+    };
+    let is_image_inspect = path.starts_with("images/") && path.ends_with("/inspect.json");
+    match path {
+        "docker/info.json" => redact::raw::info(&mut v),
+        "docker/version.json" => redact::raw::version(&mut v),
+        "container/inspect.json" => redact::raw::container_inspect(&mut v),
+        _ if is_image_inspect => redact::raw::image_inspect(&mut v),
+        _ => r.json(&mut v),
+    }
+    serde_json::to_vec_pretty(&v).unwrap_or(bytes)
 }
 
 /// `--from FILE`: the bundle's diagnosis, asking no daemon; `selection`

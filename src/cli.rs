@@ -11,7 +11,9 @@ use clap::Parser;
 use crate::app::{self, Input, Request};
 use crate::checks::{self, Selection};
 use crate::probe;
+use crate::redact::Redactor;
 use crate::report::{self, human, targets::TargetDiagnosis, Verdict};
+use crate::runline::target::Origin;
 use args::{Cli, Command, Format};
 
 /// Exit code when the doctor itself could not run (usage errors too).
@@ -118,13 +120,18 @@ fn run(cli: Cli) -> Result<i32, String> {
         .collect();
     let json = cli.json || cli.format == Format::Json;
     let out = if json {
-        report::json::render(
+        let out = report::json::render(
             &d.facts,
             &d.findings,
             cli.strict,
             d.recipe.as_ref(),
             &targets,
-        )
+        );
+        if cli.no_redact {
+            out
+        } else {
+            redacted_json(&out, &redactor(&d))
+        }
     } else if !targets.is_empty() {
         let style = human::Style {
             color: cli.color.enabled(),
@@ -167,8 +174,14 @@ fn capture_bundle(cli: &Cli, path: &std::path::Path) -> Result<i32, String> {
             path.display()
         ));
     }
-    let (mut bundle, d) = app::capture_bundle(&request(cli))?;
+    let (mut bundle, d) = app::capture_bundle(&request(cli), !cli.no_redact)?;
     let json = report::json::render(&d.facts, &d.findings, cli.strict, d.recipe.as_ref(), &[]);
+    // As `--from` will print it.
+    let json = if cli.no_redact {
+        json
+    } else {
+        redacted_json(&json, &redactor(&d))
+    };
     bundle.add("report.json", json.into_bytes());
     probe::bundle::write(path, &bundle)?;
     let verdict = Verdict::of(&d.findings, cli.strict);
@@ -210,6 +223,40 @@ fn docker_options(cli: &Cli) -> probe::docker::Options {
     } else {
         opts
     }
+}
+
+/// What the diagnosis must not give away: the facts' secrets and each
+/// target's run line.
+fn redactor(d: &app::Diagnosis) -> Redactor {
+    let mut r = Redactor::new(&d.facts);
+    if d.facts.host.live {
+        if let Some(h) = probe::hostname() {
+            r.add_hostname(&h);
+        }
+    }
+    for t in &d.targets {
+        if let Ok(run) = &t.target.run {
+            r.add_run(run);
+        }
+        match &t.target.origin {
+            Origin::Compose(s) => {
+                r.add_yaml(&s.merged_in);
+                r.add_yaml(&s.node);
+            }
+            Origin::Molecule(p) => {
+                if let yaml_rust2::Yaml::Hash(h) = &p.node {
+                    r.add_yaml(h);
+                }
+            }
+        }
+        r.keep(&t.target.name);
+    }
+    r
+}
+
+/// The rendered document, redacted (after the verdict was decided).
+fn redacted_json(out: &str, r: &Redactor) -> String {
+    r.json_text(out).expect("the report is JSON")
 }
 
 fn request(cli: &Cli) -> Request {

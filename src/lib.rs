@@ -6,6 +6,7 @@
 //! ```text
 //! cli → app → report → recipe → checks → runline → facts
 //!              app → probe → facts     checks, report, app → diagnose
+//! cli → redact → facts   (after the checks: what the JSON must not give away)
 //! ```
 //!
 //! - [`facts`]: plain serde structs, everything the probes learned; what
@@ -17,6 +18,8 @@
 //! - [`checks`]: pure functions from facts to findings, with stable ids.
 //! - [`recipe`]: the corrector: the run line that passes the checks here.
 //! - [`report`]: human text, JSON, the compose service.
+//! - [`redact`]: what a report or bundle must not give away, removed after
+//!   the checks (no I/O, no verdict changes).
 //! - [`app`]: a request in, a diagnosis out; [`cli`] parses and prints.
 //!
 //! # Public API
@@ -31,6 +34,8 @@
 //! - [`runline::from_line`], [`runline::from_argv`], [`runline::from_container`].
 //! - [`recipe::Recipe`].
 //! - [`report::human`], [`report::json`], [`report::recipe`], [`report::Verdict`].
+//! - [`redact::Redactor`] (a rendered report, Markdown or stored facts
+//!   redacted) and [`redact::raw`] (the raw inputs a bundle stores).
 //! - For integration tests of the Engine client and the image readers only:
 //!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
 //!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,
@@ -52,6 +57,7 @@ pub mod facts;
 pub mod fuzzing;
 pub mod probe;
 pub mod recipe;
+pub mod redact;
 pub mod report;
 pub mod runline;
 #[cfg(test)]

@@ -474,7 +474,10 @@ fn live_bundle_with_image_and_container_replays_exactly() {
         String::from_utf8_lossy(&stored)
     );
     let doc = json(&replayed);
-    assert_eq!(doc["facts"]["container"]["name"], name);
+    assert_eq!(
+        doc["facts"]["container"]["name"], "<redacted:name>",
+        "redacted by default"
+    );
     assert_eq!(doc["facts"]["docker_probe"]["outcome"], "ok");
     let image = &doc["facts"]["images"][0];
     assert_eq!(image["ref"], IMAGE);

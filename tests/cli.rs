@@ -365,8 +365,9 @@ fn untrusted_text_is_escaped_for_the_terminal() {
         .args(line)
         .output()
         .unwrap();
+    // Unredacted: the name is the hostile text.
     let json = doctor()
-        .args(["--no-docker", "--json", "lint"])
+        .args(["--no-docker", "--json", "--no-redact", "lint"])
         .args(line)
         .output()
         .unwrap();

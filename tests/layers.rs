@@ -13,6 +13,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("diagnose", 0),
     ("probe", 1),
     ("runline", 1),
+    ("redact", 1),
     ("checks", 2),
     ("recipe", 3),
     ("report", 4),

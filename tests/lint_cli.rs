@@ -12,6 +12,8 @@ fn init_fails_everywhere_and_the_recipe_drops_it() {
         .args([
             "lint",
             "--json",
+            // The name is kept as written only unredacted (tests/redact.rs).
+            "--no-redact",
             "--",
             "docker",
             "run",

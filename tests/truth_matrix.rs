@@ -186,7 +186,7 @@ struct Prediction {
 }
 
 fn predict(line: &[String]) -> Prediction {
-    let mut args = vec!["lint", "--json", "--"];
+    let mut args = vec!["lint", "--json", "--no-redact", "--"];
     args.extend(line.iter().map(String::as_str));
     let out = doctor(&args);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -350,7 +350,14 @@ fn last_line(s: &str) -> String {
 /// container that never started warns (Podman keeps no error for a start that
 /// failed); a degraded one warns too but booted.
 fn container_says_failed(name: &str) -> Option<bool> {
-    let out = doctor(&["container", name, "--json", "--only", "container"]);
+    let out = doctor(&[
+        "container",
+        name,
+        "--json",
+        "--no-redact",
+        "--only",
+        "container",
+    ]);
     let doc: Value = serde_json::from_slice(&out.stdout).ok()?;
     let state = doc["checks"]
         .as_array()?
@@ -947,7 +954,7 @@ const MOLECULE_CASES: &[(&str, &str)] = &[
 /// The doctor's verdict on the one target of a `lint --compose`/`--molecule` file.
 fn predict_target(front: &str, file: &std::path::Path) -> (Prediction, Option<String>) {
     let path = file.to_str().unwrap();
-    let mut args = vec!["lint", "--json", front, path];
+    let mut args = vec!["lint", "--json", "--no-redact", front, path];
     if front == "--compose" {
         args.extend(["--service", "sd"]);
     }
@@ -1095,7 +1102,13 @@ fn front_ends_agree() {
             );
             let file = dir.path().join(format!("{case}-{}.yml", slug(image)));
             std::fs::write(&file, &text).unwrap();
-            let out = doctor(&["lint", "--json", "--molecule", file.to_str().unwrap()]);
+            let out = doctor(&[
+                "lint",
+                "--json",
+                "--no-redact",
+                "--molecule",
+                file.to_str().unwrap(),
+            ]);
             let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
             let t = &doc["targets"][0];
             let as_words = |v: &Value| -> Vec<String> {
@@ -1174,7 +1187,13 @@ fn dockerfile_cells(
     let flags =
         words("-v /sys/fs/cgroup:/sys/fs/cgroup:ro --tmpfs /run --tmpfs /run/lock --tmpfs /tmp");
     for id in ["d-bad", "d-bad-f"] {
-        let out = doctor(&["lint", "--json", "--dockerfile", file.to_str().unwrap()]);
+        let out = doctor(&[
+            "lint",
+            "--json",
+            "--no-redact",
+            "--dockerfile",
+            file.to_str().unwrap(),
+        ]);
         let doc: Value = serde_json::from_slice(&out.stdout).expect("lint --dockerfile --json");
         let failing: Vec<String> = doc["checks"]
             .as_array()

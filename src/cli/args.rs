@@ -31,6 +31,11 @@ pub(super) struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Human, global = true)]
     pub format: Format,
 
+    /// Keep hostnames, IP addresses, user names, env and label values, credentials and the
+    /// kernel command line in JSON output (redacted by default).
+    #[arg(long, global = true)]
+    pub no_redact: bool,
+
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", global = true)]
     pub color: ColorChoice,
 

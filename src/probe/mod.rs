@@ -59,6 +59,13 @@ pub fn probe_with_images(
     })
 }
 
+/// This machine's hostname (for redaction: it is in no fact, but log
+/// lines and daemon errors can echo it).
+pub(crate) fn hostname() -> Option<String> {
+    let h = nix::unistd::gethostname().ok()?;
+    Some(h.to_string_lossy().into_owned()).filter(|h| !h.is_empty())
+}
+
 fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
     h.join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

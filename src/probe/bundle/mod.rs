@@ -113,6 +113,13 @@ impl Bundle {
         self.entries.len()
     }
 
+    /// Every entry through `f` (redaction before the bundle is written).
+    pub(crate) fn map_entries(&mut self, mut f: impl FnMut(&str, Vec<u8>) -> Vec<u8>) {
+        for (path, bytes) in self.entries.iter_mut() {
+            *bytes = f(path, std::mem::take(bytes));
+        }
+    }
+
     /// The gzip'd tar: entries sorted, mtime 0, mode 0644, so the same
     /// answers make the same file.
     pub(crate) fn to_targz(&self) -> Result<Vec<u8>, String> {
