@@ -6,6 +6,7 @@ pub(crate) mod compose_file;
 pub mod dockerfile;
 pub mod human;
 pub mod json;
+pub(crate) mod markdown;
 pub(crate) mod molecule;
 pub mod recipe;
 pub mod targets;
