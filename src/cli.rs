@@ -70,6 +70,18 @@ fn run(cli: Cli) -> Result<i32, String> {
             d.recipe.as_ref(),
             &targets,
         )
+    } else if cli.format == Format::Markdown {
+        report::markdown::render(
+            &d.facts,
+            &d.findings,
+            d.recipe.as_ref(),
+            &targets,
+            report::markdown::Options {
+                strict: cli.strict,
+                from_container: matches!(request.input, Input::Container(_)),
+                diff: matches!(cli.command, Some(Command::Lint { diff: true, .. })),
+            },
+        )
     } else if !targets.is_empty() {
         let style = human::Style {
             color: cli.color.enabled(),

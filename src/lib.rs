@@ -28,7 +28,7 @@
 //!   [`checks::Finding`], [`checks::Status`], [`checks::Selection`].
 //! - [`runline::from_line`], [`runline::from_argv`], [`runline::from_container`].
 //! - [`recipe::Recipe`].
-//! - [`report::human`], [`report::json`], [`report::recipe`], [`report::Verdict`].
+//! - [`report::human`], [`report::json`], [`report::markdown`], [`report::recipe`], [`report::Verdict`].
 //! - For integration tests of the Engine client and the image readers only:
 //!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
 //!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,

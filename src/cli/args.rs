@@ -140,6 +140,8 @@ pub(super) enum Command {
 pub(super) enum Format {
     Human,
     Json,
+    /// A report to paste into an issue or a ticket (GitHub/GitLab Markdown).
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -14,10 +14,17 @@ fn shell_word(w: &str) -> String {
     }
 }
 
-/// The human report's tail for `lint` and `container`: the corrected line and
-/// its compose service, or why there is none.
-/// `from_container`: the line was made from a container's settings.
-pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: bool) -> String {
+/// The corrected line as one shell line.
+pub(crate) fn shell_line(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why there is no corrected line although a run check fails; `None` when
+/// no run check fails.
+pub(crate) fn why_none(findings: &[Finding]) -> Option<String> {
     let run_fails = findings
         .iter()
         .any(|f| f.group == "run" && f.status == Status::Fail);
@@ -26,24 +33,46 @@ pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: boo
         .filter(|f| f.group != "run" && f.status == Status::Fail)
         .map(|f| f.id.as_str())
         .collect();
+    if !run_fails {
+        None
+    } else if !blockers.is_empty() {
+        Some(format!(
+            "No corrected run line: no run flags can fix {} (see above).",
+            blockers.join(", ")
+        ))
+    } else {
+        Some(
+            "No corrected run line: no line the doctor would pass can be made here (see the failures above)."
+                .into(),
+        )
+    }
+}
+
+/// Said under a line made from a container's settings.
+pub(crate) const FROM_CONTAINER: &str = "made from the container's settings that matter to systemd: add its ports, networks, env and other options";
+
+/// The human report's tail for `lint` and `container`: the corrected line and
+/// its compose service, or why there is none.
+/// `from_container`: the line was made from a container's settings.
+pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: bool) -> String {
     match recipe {
         Some(r) => {
-            let line: Vec<String> = r.argv.iter().map(|w| super::safe(&shell_word(w)).into_owned()).collect();
-            let line = line.join(" ");
+            let line = super::safe(&shell_line(&r.argv)).into_owned();
             let compose: String = super::compose::service(&r.spec)
-                .lines().map(|l| format!("  {}\n", super::safe(l))).collect();
-            let mut out = format!("\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}");
+                .lines()
+                .map(|l| format!("  {}\n", super::safe(l)))
+                .collect();
+            let mut out = format!(
+                "\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}"
+            );
             if from_container {
-                out.push_str("  (made from the container's settings that matter to systemd: add its ports, networks, env and other options)\n");
+                out.push_str(&format!("  ({FROM_CONTAINER})\n"));
             }
             out
         }
-        None if run_fails && !blockers.is_empty() => format!(
-            "\nNo corrected run line: no run flags can fix {} (see above).\n",
-            blockers.join(", ")
-        ),
-        None if run_fails => "\nNo corrected run line: no line the doctor would pass can be made here (see the failures above).\n".into(),
-        None => String::new(),
+        None => why_none(findings)
+            .map(|w| format!("\n{w}\n"))
+            .unwrap_or_default(),
     }
 }
 

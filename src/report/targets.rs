@@ -42,7 +42,7 @@ pub fn overall(shared: &[Finding], targets: &[TargetDiagnosis<'_>], strict: bool
 }
 
 /// What kind of entry a target is, for headings.
-fn kind(t: &Target) -> &'static str {
+pub(crate) fn kind(t: &Target) -> &'static str {
     match t.origin {
         Origin::Compose(_) => "service",
         Origin::Molecule(_) => "platform",

@@ -32,26 +32,32 @@ pub(crate) fn escape(s: &str) -> String {
 }
 
 /// A paragraph of one line of text: escaped like [`escape`], and its start
-/// cannot open a block (`- `, `1. `, `>`, `#`, `=`, a fence, indentation).
+/// cannot open a block. `#`, `>`, `*`, `_`, `` ` ``, `~`, `<` and `|` are
+/// escaped anywhere already; left are a list marker (`- `, `+ `, `1. `,
+/// `1) `) and a thematic break (`- - -`). The paragraph follows a blank
+/// line, so a setext underline (`===`) cannot form.
 pub(crate) fn paragraph(s: &str) -> String {
     let text = escape(s.trim_start());
-    let digits = text.chars().take_while(char::is_ascii_digit).count();
-    let mut out = String::with_capacity(text.len() + 4);
-    match text.chars().next() {
-        Some(c) if c.is_ascii_punctuation() && !text.starts_with('\\') => {
-            out.push('\\');
-            out.push_str(&text);
-        }
-        // `1.` or `1)` opens an ordered list.
-        Some(_) if digits > 0 && text[digits..].starts_with(['.', ')']) => {
-            out.push_str(&text[..digits]);
-            out.push('\\');
-            out.push_str(&text[digits..]);
-        }
-        _ => out.push_str(&text),
-    }
-    if out.is_empty() {
+    if text.is_empty() {
         return String::new();
+    }
+    let marker_then_space = |rest: &str| rest.is_empty() || rest.starts_with([' ', '\t']);
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let break_line = text.chars().filter(|c| *c == '-').count() >= 3
+        && text.chars().all(|c| matches!(c, '-' | ' ' | '\t'));
+    let mut out = String::with_capacity(text.len() + 4);
+    if text.starts_with(['-', '+']) && (marker_then_space(&text[1..]) || break_line) {
+        out.push('\\');
+        out.push_str(&text);
+    } else if (1..=9).contains(&digits)
+        && text[digits..].starts_with(['.', ')'])
+        && marker_then_space(&text[digits + 1..])
+    {
+        out.push_str(&text[..digits]);
+        out.push('\\');
+        out.push_str(&text[digits..]);
+    } else {
+        out.push_str(&text);
     }
     out.push_str("\n\n");
     out
@@ -200,7 +206,12 @@ mod tests {
         "&amp; &lt; \\` \\",
         "# not a heading",
         "- not a list",
+        "-",
+        "+ not a list",
+        "- - -",
         "1. not a list",
+        "123456789) not a list",
+        "--init stays as it is",
         "> not a quote",
         "```",
         "    indented",
@@ -214,6 +225,10 @@ mod tests {
             let (text, markup) = rendered_text(&paragraph(s));
             assert!(!markup, "{s:?} made markup: {:?}", events(&paragraph(s)));
             assert_eq!(text, safe(s.trim_start()), "{s:?}");
+            // Plain punctuation is left as it is, for people who read the text raw.
+            if s.starts_with("--") {
+                assert_eq!(paragraph(s), format!("{s}\n\n"));
+            }
             let (text, markup) = rendered_text(&heading(2, s));
             assert!(!markup, "{s:?} in a heading");
             assert_eq!(text, safe(s).trim(), "{s:?} in a heading");
