@@ -3,7 +3,7 @@
 
 mod args;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::Parser;
 
@@ -83,28 +83,16 @@ fn run(cli: Cli) -> Result<i32, String> {
             },
         )
     } else if !targets.is_empty() {
-        let style = human::Style {
-            color: cli.color.enabled(),
-            verbose: cli.verbose,
-        };
         let diff = matches!(cli.command, Some(Command::Lint { diff: true, .. }));
-        report::targets::human(&d.findings, &targets, cli.strict, style, diff)
+        report::targets::human(&d.findings, &targets, cli.strict, style(&cli), diff)
     } else {
-        let style = human::Style {
-            color: cli.color.enabled(),
-            verbose: cli.verbose,
+        let dockerfile = report::dockerfile::fix(&d.facts, &d.findings);
+        let fix = human::Fix {
+            recipe: d.recipe.as_ref(),
+            from_container: matches!(request.input, Input::Container(_)),
+            dockerfile: dockerfile.as_deref(),
         };
-        let mut out = human::render(&d.findings, cli.strict, style);
-        out.push_str(&report::dockerfile::human(&d.facts, &d.findings));
-        if let Some(r) = &d.recipe {
-            let from_container = matches!(request.input, Input::Container(_));
-            out.push_str(&report::recipe::render(
-                &d.findings,
-                r.as_ref(),
-                from_container,
-            ));
-        }
-        out
+        human::report(&d.findings, cli.strict, style(&cli), fix)
     };
     print(&out);
     let verdict = if targets.is_empty() {
@@ -113,6 +101,23 @@ fn run(cli: Cli) -> Result<i32, String> {
         report::targets::overall(&d.findings, &targets, cli.strict)
     };
     Ok(verdict.exit_code())
+}
+
+fn style(cli: &Cli) -> human::Style {
+    human::Style {
+        color: cli.color.enabled(),
+        verbose: cli.verbose,
+        width: width(),
+    }
+}
+
+/// The terminal's width, or 100 columns when stdout is not a terminal.
+fn width() -> usize {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return 100;
+    }
+    terminal_size::terminal_size_of(&out).map_or(100, |(w, _)| usize::from(w.0))
 }
 
 fn request(cli: &Cli) -> Request {

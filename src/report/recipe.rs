@@ -51,19 +51,46 @@ pub(crate) fn why_none(findings: &[Finding]) -> Option<String> {
 /// Said under a line made from a container's settings.
 pub(crate) const FROM_CONTAINER: &str = "made from the container's settings that matter to systemd: add its ports, networks, env and other options";
 
+/// The corrected line for a terminal: indented, and broken between words
+/// with a ` \` continuation to fit `columns`, so it still pastes into a shell.
+pub(crate) fn wrapped(argv: &[String], columns: usize) -> String {
+    let mut out = String::from("  ");
+    let mut used = 2;
+    for (i, w) in argv.iter().enumerate() {
+        let word = super::safe(&shell_word(w)).into_owned();
+        let width = word.chars().count();
+        if i > 0 && used + 1 + width + 2 > columns {
+            out.push_str(" \\\n    ");
+            used = 4;
+        } else if i > 0 {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(&word);
+        used += width;
+    }
+    out.push('\n');
+    out
+}
+
 /// The human report's tail for `lint` and `container`: the corrected line and
 /// its compose service, or why there is none.
 /// `from_container`: the line was made from a container's settings.
-pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: bool) -> String {
+pub fn render(
+    findings: &[Finding],
+    recipe: Option<&Recipe>,
+    from_container: bool,
+    columns: usize,
+) -> String {
     match recipe {
         Some(r) => {
-            let line = super::safe(&shell_line(&r.argv)).into_owned();
             let compose: String = super::compose::service(&r.spec)
                 .lines()
                 .map(|l| format!("  {}\n", super::safe(l)))
                 .collect();
             let mut out = format!(
-                "\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}"
+                "\nCorrected run line for this host:\n{}\nAs a compose service:\n{compose}",
+                wrapped(&r.argv, columns)
             );
             if from_container {
                 out.push_str(&format!("  ({FROM_CONTAINER})\n"));
@@ -93,5 +120,27 @@ mod tests {
         let line: Vec<String> = words.iter().map(|w| shell_word(w)).collect();
         assert_eq!(line[0], "--cgroupns=host");
         assert_eq!(shlex::split(&line.join(" ")).unwrap(), words);
+    }
+
+    #[test]
+    fn a_wrapped_line_pastes_into_a_shell() {
+        let argv: Vec<String> = "docker run -d --tmpfs /run --tmpfs /run/lock --tmpfs /tmp --stop-signal SIGRTMIN+3 --privileged --cgroupns=host centos:7"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        for columns in [40, 60, 100, 200] {
+            let text = wrapped(&argv, columns);
+            assert!(
+                text.lines().all(|l| l.chars().count() <= columns),
+                "{columns}:\n{text}"
+            );
+            // A shell joins the continued lines back into the same words.
+            assert_eq!(shlex::split(&text.replace("\\\n", " ")).unwrap(), argv);
+            assert_eq!(
+                text.lines().count() > 1,
+                columns < 130,
+                "{columns}:\n{text}"
+            );
+        }
     }
 }
