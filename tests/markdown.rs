@@ -464,3 +464,85 @@ fn a_dockerfile_fix_is_a_diff_block() {
     );
     assert!(i > heading_starting(&b, "✗ fail: "));
 }
+
+/// Removes the test's container, however the test ends.
+struct Remove(String);
+
+impl Drop for Remove {
+    fn drop(&mut self) {
+        let _ = common::docker(&["rm", "-f", &self.0]);
+    }
+}
+
+/// `container NAME` on a created, never started container of a test image
+/// (needs the daemon and scripts/build-test-images.sh's images).
+#[test]
+fn a_container_report_matches_its_json() {
+    let image = "sdctr-test/bookworm-systemd";
+    let (ok, why) = common::docker(&["image", "inspect", "--format", "{{.Id}}", image]);
+    let missing =
+        (!ok).then(|| format!("{image} is not here ({why}): scripts/build-test-images.sh"));
+    if !common::can_run(missing) {
+        return;
+    }
+    let name = format!("sdctr-md-{}", std::process::id());
+    let (ok, err) = common::docker(&[
+        "create",
+        "--name",
+        &name,
+        "--init",
+        "--label",
+        "note=a|b`c</details><script>",
+        image,
+    ]);
+    assert!(ok, "{err}");
+    let _remove = Remove(name.clone());
+    let (code, md) = markdown(&["container", &name, "--image", image]);
+    let out = doctor()
+        .args(["--json", "container", &name, "--image", image])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(Some(code), out.status.code(), "{md}");
+    let b = blocks(&md);
+    details_balanced(&b);
+    assert_eq!(
+        b[2],
+        Block::Para(format!("Judged: container {name} (created)."))
+    );
+    let mut want: Vec<(String, String)> = Vec::new();
+    for status in ["fail", "error", "warn"] {
+        want.extend(
+            ids_with(&doc["checks"], status)
+                .into_iter()
+                .map(|id| (status.to_owned(), id)),
+        );
+    }
+    assert_eq!(problem_ids(&b), want);
+    assert!(
+        want.contains(&("fail".into(), "run.init".into())),
+        "{want:?}"
+    );
+    let pass = heading_starting(&b, "Passing checks");
+    let ids: Vec<String> = table_after(&b, pass)
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(ids, ids_with(&doc["checks"], "pass"));
+    match doc["recipe"]["argv"].as_array() {
+        Some(argv) => {
+            let fix = heading_starting(&b, "Corrected run line for this host");
+            let words = shlex::split(&code_after(&b, fix, "sh")).unwrap();
+            assert_eq!(
+                words,
+                argv.iter().map(|w| w.as_str().unwrap()).collect::<Vec<_>>()
+            );
+        }
+        None => {
+            let fix = heading_starting(&b, "Corrected run line");
+            assert!(
+                matches!(&b[fix + 1], Block::Para(p) if p.starts_with("No corrected run line"))
+            );
+        }
+    }
+}
