@@ -546,3 +546,19 @@ fn a_container_report_matches_its_json() {
         }
     }
 }
+
+#[test]
+fn nothing_judged_says_so() {
+    let root = root_args("debian12-v2");
+    let (code, md) = markdown(&with_root(&root, &["--only", "docker"]));
+    assert_eq!(code, 1);
+    let b = blocks(&md);
+    assert_eq!(b[0], Block::Heading(2, "✗ sdctr-doctor: not ready".into()));
+    assert!(b.contains(&Block::Para(
+        "Nothing was judged: every selected check skipped (see Skipped checks).".into()
+    )));
+    assert!(!b
+        .iter()
+        .any(|x| matches!(x, Block::Heading(_, h) if h.starts_with("Passing"))));
+    assert_eq!(details_balanced(&b)[0], "Skipped checks (11)");
+}

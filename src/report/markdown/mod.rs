@@ -64,6 +64,11 @@ pub fn render(
         if targets.is_empty() { "" } else { " over all" },
     ));
     out.push_str(&subject(facts, targets));
+    if super::nothing_judged(&all) {
+        out.push_str(&paragraph(
+            "Nothing was judged: every selected check skipped (see Skipped checks).",
+        ));
+    }
 
     if targets.is_empty() {
         problems(&mut out, findings, 3);
