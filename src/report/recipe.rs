@@ -53,12 +53,32 @@ pub(crate) const FROM_CONTAINER: &str = "made from the container's settings that
 
 /// The corrected line for a terminal: indented, and broken between words
 /// with a ` \` continuation to fit `columns`, so it still pastes into a shell.
+/// An option stays on the line of its value (`--tmpfs /run`).
 pub(crate) fn wrapped(argv: &[String], columns: usize) -> String {
+    let words: Vec<String> = argv
+        .iter()
+        .map(|w| super::safe(&shell_word(w)).into_owned())
+        .collect();
+    let mut units: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let takes_value = w.starts_with('-') && !w.contains('=') && i > 1;
+        match words.get(i + 1) {
+            Some(next) if takes_value && !next.starts_with('-') => {
+                units.push(format!("{w} {next}"));
+                i += 2;
+            }
+            _ => {
+                units.push(w.clone());
+                i += 1;
+            }
+        }
+    }
     let mut out = String::from("  ");
     let mut used = 2;
-    for (i, w) in argv.iter().enumerate() {
-        let word = super::safe(&shell_word(w)).into_owned();
-        let width = word.chars().count();
+    for (i, u) in units.iter().enumerate() {
+        let width = u.chars().count();
         if i > 0 && used + 1 + width + 2 > columns {
             out.push_str(" \\\n    ");
             used = 4;
@@ -66,7 +86,7 @@ pub(crate) fn wrapped(argv: &[String], columns: usize) -> String {
             out.push(' ');
             used += 1;
         }
-        out.push_str(&word);
+        out.push_str(u);
         used += width;
     }
     out.push('\n');
@@ -139,6 +159,11 @@ mod tests {
             assert_eq!(
                 text.lines().count() > 1,
                 columns < 130,
+                "{columns}:\n{text}"
+            );
+            // An option and its value stay on one line.
+            assert!(
+                !text.contains("--tmpfs \\\n") && !text.contains("--stop-signal \\\n"),
                 "{columns}:\n{text}"
             );
         }
