@@ -132,28 +132,34 @@ fn run(cli: Cli) -> Result<i32, String> {
         } else {
             redacted_json(&out, &redactor(&d))
         }
-    } else if !targets.is_empty() {
-        let style = human::Style {
-            color: cli.color.enabled(),
-            verbose: cli.verbose,
-        };
-        let diff = matches!(cli.command, Some(Command::Lint { diff: true, .. }));
-        report::targets::human(&d.findings, &targets, cli.strict, style, diff)
-    } else {
-        let style = human::Style {
-            color: cli.color.enabled(),
-            verbose: cli.verbose,
-        };
-        let mut out = human::render(&d.findings, cli.strict, style);
-        out.push_str(&report::dockerfile::human(&d.facts, &d.findings));
-        if let Some(r) = &d.recipe {
-            out.push_str(&report::recipe::render(
-                &d.findings,
-                r.as_ref(),
+    } else if cli.format == Format::Markdown {
+        let out = report::markdown::render(
+            &d.facts,
+            &d.findings,
+            d.recipe.as_ref(),
+            &targets,
+            report::markdown::Options {
+                strict: cli.strict,
                 from_container,
-            ));
+                diff: matches!(cli.command, Some(Command::Lint { diff: true, .. })),
+            },
+        );
+        if cli.no_redact {
+            out
+        } else {
+            redactor(&d).text_escaped(&out, report::markdown::blocks::escape)
         }
-        out
+    } else if !targets.is_empty() {
+        let diff = matches!(cli.command, Some(Command::Lint { diff: true, .. }));
+        report::targets::human(&d.findings, &targets, cli.strict, style(&cli), diff)
+    } else {
+        let dockerfile = report::dockerfile::fix(&d.facts, &d.findings);
+        let fix = human::Fix {
+            recipe: d.recipe.as_ref(),
+            from_container,
+            dockerfile: dockerfile.as_deref(),
+        };
+        human::report(&d.findings, cli.strict, style(&cli), fix)
     };
     print(&out);
     let verdict = if targets.is_empty() {
@@ -259,6 +265,23 @@ fn redacted_json(out: &str, r: &Redactor) -> String {
     r.json_text(out).expect("the report is JSON")
 }
 
+fn style(cli: &Cli) -> human::Style {
+    human::Style {
+        color: cli.color.enabled(),
+        verbose: cli.verbose,
+        width: width(),
+    }
+}
+
+/// The terminal's width, or 100 columns when stdout is not a terminal.
+fn width() -> usize {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return 100;
+    }
+    terminal_size::terminal_size_of(&out).map_or(100, |(w, _)| usize::from(w.0))
+}
+
 fn request(cli: &Cli) -> Request {
     Request {
         root: cli.root.clone(),
@@ -306,13 +329,13 @@ fn triage(cli: &Cli, input: &Path) -> Result<i32, String> {
     let out = match (cli.json, cli.format) {
         (true, _) | (false, Format::Json) => report::triage::json(&t),
         (false, Format::Markdown) => report::triage::markdown(&t),
-        (false, Format::Human) => report::triage::human(
-            &t,
-            human::Style {
-                color: cli.color.enabled(),
-                verbose: cli.verbose,
-            },
-        ),
+        (false, Format::Human) => report::triage::human(&t, style(cli)),
+    };
+    // A pasted log is redacted where the report is: JSON and Markdown.
+    let out = if cli.no_redact || (cli.format == Format::Human && !cli.json) {
+        out
+    } else {
+        crate::redact::patterns(&out)
     };
     print(&out);
     Ok(0)

@@ -94,18 +94,23 @@ fn judge_and_render(facts: &Facts) {
         let style = human::Style {
             color: verbose,
             verbose,
+            width: if verbose { 40 } else { 100 },
         };
-        let mut out = human::render(&findings, false, style);
-        out.push_str(&report::dockerfile::human(facts, &findings));
-        if let Some(r) = &recipe {
-            out.push_str(&report::recipe::render(
-                &findings,
-                r.as_ref(),
-                facts.container.is_some(),
-            ));
-        }
-        std::hint::black_box(out);
+        let dockerfile = report::dockerfile::fix(facts, &findings);
+        let fix = human::Fix {
+            recipe: recipe.as_ref(),
+            from_container: verbose,
+            dockerfile: dockerfile.as_deref(),
+        };
+        std::hint::black_box(human::report(&findings, false, style, fix));
     }
+    std::hint::black_box(report::markdown::render(
+        facts,
+        &findings,
+        recipe.as_ref(),
+        &[],
+        report::markdown::Options::default(),
+    ));
     std::hint::black_box(report::json::render(
         facts,
         &findings,
@@ -148,9 +153,17 @@ fn judge_targets(data: &[u8], targets: Vec<target::Target>) {
     let style = human::Style {
         color: false,
         verbose: true,
+        width: 100,
     };
     for diff in [false, true] {
         std::hint::black_box(report::targets::human(&shared, &views, false, style, diff));
+        let opts = report::markdown::Options {
+            diff,
+            ..Default::default()
+        };
+        std::hint::black_box(report::markdown::render(
+            &facts, &shared, None, &views, opts,
+        ));
     }
     std::hint::black_box(report::json::render(&facts, &shared, false, None, &views));
 }

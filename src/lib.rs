@@ -33,7 +33,7 @@
 //!   [`checks::Finding`], [`checks::Status`], [`checks::Selection`].
 //! - [`runline::from_line`], [`runline::from_argv`], [`runline::from_container`].
 //! - [`recipe::Recipe`].
-//! - [`report::human`], [`report::json`], [`report::recipe`], [`report::Verdict`].
+//! - [`report::human`], [`report::json`], [`report::markdown`], [`report::recipe`], [`report::Verdict`].
 //! - [`redact::Redactor`] (a rendered report, Markdown or stored facts
 //!   redacted) and [`redact::raw`] (the raw inputs a bundle stores).
 //! - For integration tests of the Engine client and the image readers only:

@@ -398,3 +398,140 @@ fn untrusted_text_is_escaped_for_the_terminal() {
         .iter()
         .any(|w| w == hostile));
 }
+
+/// A first-time user's failing `lint`: the first screen (24 lines) says the
+/// line will not boot and gives the line to use, which is the JSON's recipe.
+#[test]
+fn the_first_screen_of_a_failing_lint_has_the_verdict_and_the_line_to_use() {
+    let line = [
+        "lint",
+        "--",
+        "docker",
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        "8080:80",
+        "-v",
+        "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+        "jrei/systemd-debian:12",
+    ];
+    let (code, out) = human("debian12-v2", &line);
+    assert_eq!(code, 1, "{out}");
+    let screen: Vec<&str> = out.lines().take(24).collect();
+    assert!(screen[0].starts_with("Verdict: not ready."), "{out}");
+    let at = screen
+        .iter()
+        .position(|l| l.starts_with("Use this run line instead"))
+        .unwrap_or_else(|| panic!("no corrected line in the first screen:\n{out}"));
+    // The line and its continuations (` \`), as a shell reads them.
+    let mut words = String::new();
+    for l in &screen[at + 1..] {
+        words.push_str(l.trim_end_matches('\\'));
+        words.push(' ');
+        if !l.ends_with('\\') {
+            break;
+        }
+    }
+    // The human report is not redacted; the JSON is unless asked.
+    let (_, doc) = json_of(
+        &fixture("debian12-v2"),
+        &[&["--no-redact"], &line[..]].concat(),
+    );
+    let argv: Vec<&str> = doc["recipe"]["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert_eq!(shlex::split(&words).unwrap(), argv, "{out}");
+    // The same line closes the report, with its compose service.
+    assert!(
+        out.contains("\nCorrected run line for this host:\n"),
+        "{out}"
+    );
+    let tail = out
+        .split("\nCorrected run line for this host:\n")
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        shlex::split(&tail.replace("\\\n", " ")).unwrap()[..argv.len()],
+        argv
+    );
+    assert!(
+        tail.contains("\nAs a compose service:\n  services:\n    web:\n"),
+        "{out}"
+    );
+}
+
+/// Failing checks come before warnings, warnings before passing ones,
+/// passing before skipped; passing checks are one line each without `-v`.
+#[test]
+fn the_worst_comes_first_and_passing_checks_are_one_line() {
+    let (_, out) = human("centos7-legacy", common::LINT_INIT);
+    let at = |heading: &str| {
+        out.lines()
+            .position(|l| l == heading)
+            .unwrap_or_else(|| panic!("no {heading} in\n{out}"))
+    };
+    assert!(at("Failing") < at("Warnings"));
+    assert!(at("Warnings") < at("Passing"));
+    assert!(at("Passing") < at("Skipped"));
+    let section = |heading: &str, verbose: bool| -> Vec<String> {
+        let (_, text) = human(
+            "debian12-v2",
+            if verbose { &["--verbose"][..] } else { &[] },
+        );
+        text.lines()
+            .skip_while(|l| *l != heading)
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (_, doc) = json_of(&fixture("debian12-v2"), &[]);
+    let passing = common::statuses(&doc)
+        .into_iter()
+        .filter(|(_, s)| s == "pass")
+        .count();
+    let short = section("Passing", false);
+    assert_eq!(short.len(), passing, "{short:#?}");
+    assert!(short.iter().all(|l| l.starts_with("  ✓ ")));
+    // -v: the evidence under each, and whole messages.
+    let long = section("Passing", true);
+    assert!(long.len() > passing, "{long:#?}");
+    assert!(long
+        .iter()
+        .any(|l| l.trim_start().starts_with("· /proc/cmdline: ")));
+    assert!(!long.iter().any(|l| l.ends_with('…')));
+}
+
+/// Without a terminal the report is wrapped at 100 columns; a line is
+/// longer only when it is one word that cannot be broken, or a command.
+#[test]
+fn lines_are_wrapped_at_100_columns_when_not_a_terminal() {
+    let mut outputs = Vec::new();
+    for name in common::FIXTURES {
+        outputs.push(human(name, &["--verbose"]).1);
+    }
+    outputs.push(human("centos7-legacy", common::LINT_INIT).1);
+    let mut wrapped = 0;
+    for out in &outputs {
+        for l in out.lines() {
+            let text = l.trim_start().trim_start_matches(['·', '→']).trim_start();
+            if l.chars().count() <= 100 {
+                wrapped += usize::from(
+                    l.starts_with("      ") && !l.trim_start().starts_with(['·', '→', '$']),
+                );
+                continue;
+            }
+            assert!(
+                text.starts_with("$ ") || !text.contains(' '),
+                "{} columns: {l}",
+                l.chars().count()
+            );
+        }
+    }
+    assert!(wrapped > 0, "nothing was wrapped");
+}

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use common::{copy_fixture, doctor, fixture};
 
 /// The output formats checked: the flags that select one.
-const FORMATS: &[&[&str]] = &[&["--json"]];
+const FORMATS: &[&[&str]] = &[&["--json"], &["--format", "markdown"]];
 
 /// The doctor's stdout with `args` and `extra`; any exit code but 2.
 fn stdout(args: &[&str], extra: &[&str]) -> String {

@@ -176,7 +176,7 @@ pub(super) enum Command {
 pub(super) enum Format {
     Human,
     Json,
-    /// Markdown to paste into an issue or a ticket (`triage` so far).
+    /// A report to paste into an issue or a ticket (GitHub/GitLab Markdown).
     Markdown,
 }
 

@@ -204,6 +204,19 @@ impl Redactor {
         self.scrub(&out)
     }
 
+    /// [`Redactor::text`] for a format that escapes what it shows (Markdown
+    /// puts `\\` before `_`): each secret's `escaped` form is scrubbed too.
+    pub fn text_escaped(&self, s: &str, escaped: impl Fn(&str) -> String) -> String {
+        let mut out = s.to_owned();
+        for (from, to) in &self.exact {
+            let form = escaped(from);
+            if from.len() >= 3 && form != *from {
+                out = replace_bounded(&out, &form, to, is_shell_word_char);
+            }
+        }
+        self.text(&out)
+    }
+
     /// A rendered JSON document (the `--json` report, a stored `facts`)
     /// redacted in place: Dockerfile ENV values by their meaning, then every
     /// string but verdicts, statuses, ids and versions.
@@ -444,4 +457,10 @@ fn replace_bounded(s: &str, from: &str, to: &str, word: fn(char) -> bool) -> Str
     }
     out.push_str(&s[rest..]);
     out
+}
+
+/// Text with no facts behind it (a pasted log): IP addresses, home-directory
+/// user names and URL credentials scrubbed.
+pub fn patterns(s: &str) -> String {
+    scrub::patterns(s)
 }

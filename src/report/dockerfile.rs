@@ -120,14 +120,6 @@ fn is_cgroup(path: &str) -> bool {
     p == "/sys/fs/cgroup" || p.starts_with("/sys/fs/cgroup/")
 }
 
-/// The human report's tail: the diff, or nothing.
-pub fn human(facts: &Facts, findings: &[Finding]) -> String {
-    match fix(facts, findings) {
-        Some(d) => format!("\nCorrected Dockerfile (apply with: patch -p0 < this.diff):\n{d}"),
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

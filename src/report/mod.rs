@@ -1,11 +1,12 @@
-//! Renders findings and the corrected run line: human text, JSON and the
-//! compose service. Nothing else.
+//! Renders findings and the corrected run line: human text, JSON, Markdown
+//! and the compose service. Nothing else.
 
 pub(crate) mod compose;
 pub(crate) mod compose_file;
 pub mod dockerfile;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub(crate) mod molecule;
 pub mod recipe;
 pub mod targets;

@@ -42,7 +42,7 @@ pub fn overall(shared: &[Finding], targets: &[TargetDiagnosis<'_>], strict: bool
 }
 
 /// What kind of entry a target is, for headings.
-fn kind(t: &Target) -> &'static str {
+pub(crate) fn kind(t: &Target) -> &'static str {
     match t.origin {
         Origin::Compose(_) => "service",
         Origin::Molecule(_) => "platform",
@@ -58,7 +58,9 @@ pub(crate) fn fix_in_form(t: &Target, recipe: &Recipe, diff: bool) -> String {
     }
 }
 
-/// The human report of a file.
+/// The human report of a file: the overall verdict with one line per
+/// target first; the shared host and daemon checks; each target's checks,
+/// verdict and fix in the file's form; the overall verdict last.
 pub fn human(
     shared: &[Finding],
     targets: &[TargetDiagnosis<'_>],
@@ -66,14 +68,31 @@ pub fn human(
     style: Style,
     diff: bool,
 ) -> String {
-    let mut out = human::groups(shared, style);
+    let verdict = overall_line(shared, targets, strict);
+    let mut out = verdict.clone();
+    for t in targets {
+        let v = self::verdict(shared, t, strict);
+        let what = format!("{} {}", kind(t.target), super::safe(&t.target.name));
+        let fix = match t.recipe {
+            Some(_) => format!(" (corrected {} below)", kind(t.target)),
+            None => String::new(),
+        };
+        out.push_str(&format!("  {what}: {}{fix}\n", v.as_str()));
+    }
+    out.push('\n');
+    if !shared.is_empty() {
+        out.push_str(&style.bold("── host and daemon ──"));
+        out.push_str("\n\n");
+        out.push_str(&human::sections(shared, style));
+    }
     for t in targets {
         let what = format!("{} {}", kind(t.target), super::safe(&t.target.name));
         out.push_str(&style.bold(&format!("── {what} ──")));
         out.push_str("\n\n");
         if let Origin::Molecule(p) = &t.target.origin {
+            // Notes stay one line each (tests/lint_molecule.rs reads them whole).
             for n in &p.notes {
-                out.push_str(&format!("  note: {n}\n\n"));
+                out.push_str(&format!("  note: {}\n\n", super::safe(n)));
             }
         }
         if let Err(e) = &t.target.run {
@@ -82,7 +101,7 @@ pub fn human(
                 super::safe(e)
             ));
         }
-        out.push_str(&human::groups(t.findings, style));
+        out.push_str(&human::sections(t.findings, style));
         out.push_str(&human::verdict_line(
             &all_findings(shared, t),
             strict,
@@ -98,24 +117,34 @@ pub fn human(
                     out.push_str(&format!("{pad}{}\n", super::safe(line)));
                 }
             }
-            None => out.push_str(&super::recipe::render(t.findings, None, false)),
+            None => out.push_str(&super::recipe::render(t.findings, None, false, style.width)),
         }
         out.push('\n');
     }
+    out.push_str(&verdict);
+    out
+}
+
+/// `Verdict: not ready (the worst of 2 services). … over all`
+fn overall_line(shared: &[Finding], targets: &[TargetDiagnosis<'_>], strict: bool) -> String {
     let all: Vec<Finding> = targets
         .iter()
         .flat_map(|t| all_findings(shared, t))
         .collect();
     let v = overall(shared, targets, strict);
     let s = Summary::of(&all);
-    out.push_str(&format!(
-        "Verdict: {} (the worst of {} {}s). {} pass, {} warn, {} fail, {} skip, {} error over all\n",
+    let n = targets.len();
+    let what = targets.first().map_or("target", |t| kind(t.target));
+    format!(
+        "Verdict: {} (the worst of {n} {what}{}). {} pass, {} warn, {} fail, {} skip, {} error over all\n",
         v.as_str(),
-        targets.len(),
-        targets.first().map_or("target", |t| kind(t.target)),
-        s.pass, s.warn, s.fail, s.skip, s.error
-    ));
-    out
+        if n == 1 { "" } else { "s" },
+        s.pass,
+        s.warn,
+        s.fail,
+        s.skip,
+        s.error
+    )
 }
 
 /// One target in the JSON document.

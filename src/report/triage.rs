@@ -275,6 +275,7 @@ Exiting PID 1...\n";
             Style {
                 color: false,
                 verbose: false,
+                width: 100,
             },
         );
         assert!(out.starts_with("triage of log.txt (4 lines): 4 known lines, 4 causes\n"));
@@ -289,6 +290,7 @@ Exiting PID 1...\n";
         let style = Style {
             color: false,
             verbose: false,
+            width: 100,
         };
         assert!(human(&t, style).starts_with("triage of - (2 lines): nothing known found\n"));
         assert!(markdown(&t).contains(NOTHING_KNOWN));
