@@ -29,8 +29,11 @@ fn main() {
         if let Some(commit) = git(dir, &["rev-parse", "--short=12", "HEAD"]) {
             println!("cargo:rustc-env=SDCTR_GIT_COMMIT={commit}");
         }
-        // HEAD moves on checkout, the branch's ref on commit (loose or packed).
-        let mut watch = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+        // HEAD moves on checkout, the branch's ref on commit (loose or packed);
+        // the reflog of HEAD grows on both, also when a packed ref turns loose.
+        let mut watch = ["HEAD", "logs/HEAD", "packed-refs"]
+            .map(String::from)
+            .to_vec();
         watch.extend(git(dir, &["symbolic-ref", "-q", "HEAD"]));
         for p in watch {
             if let Some(path) = git(dir, &["rev-parse", "--git-path", &p]) {
