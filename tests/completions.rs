@@ -245,13 +245,19 @@ fn global_options_before_or_after_the_subcommand() {
     let root = fixture("centos7-legacy");
     let root = root.to_str().unwrap();
     let opts = ["--root", root, "--no-docker", "--json", "--strict"];
-    let compose = fixture("../compose/reefer-ubuntu.yml");
-    let compose = compose.to_str().unwrap();
+    let file = |f: &str| fixture(&format!("../{f}")).to_str().unwrap().to_owned();
+    let (compose, molecule, dockerfile) = (
+        file("compose/reefer-ubuntu.yml"),
+        file("molecule/two-platforms/molecule.yml"),
+        file("dockerfile/bad.Dockerfile"),
+    );
     let cap_a = tempfile::tempdir().unwrap();
     let cap_b = tempfile::tempdir().unwrap();
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (LINT_INIT[..1].to_vec(), LINT_INIT[1..].to_vec()),
-        (vec!["lint"], vec!["--compose", compose]),
+        (vec!["lint"], vec!["--compose", &compose]),
+        (vec!["lint", "--molecule", &molecule], vec![]),
+        (vec!["lint", "--dockerfile", &dockerfile], vec![]),
         (vec!["container", "some-name"], vec![]),
         (vec![], vec![]),
     ];
