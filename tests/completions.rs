@@ -79,6 +79,43 @@ fn every_shell_gets_a_script_naming_the_subcommands() {
         }
         assert!(out.contains("no-docker"), "{shell}");
     }
+    // Where the shells are installed (not in CI's package list), they load the scripts.
+    let shell = |sh: &str, script: &str| {
+        let out = Process::new(sh)
+            .arg("-c")
+            .arg(script)
+            .env("DOCTOR", bin())
+            .output();
+        match out {
+            Err(e) => {
+                eprintln!("SKIP: {sh}: {e}");
+                None
+            }
+            Ok(o) => {
+                assert!(
+                    o.status.success(),
+                    "{sh}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                Some(String::from_utf8(o.stdout).unwrap())
+            }
+        }
+    };
+    if let Some(out) = shell(
+        "fish",
+        r#"$DOCTOR completions fish | source; complete -C "sdctr-doctor li"; complete -C "sdctr-doctor lint --no-d""#,
+    ) {
+        let words: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+        assert_eq!(words, ["lint", "--no-docker"], "{out}");
+    }
+    if let Some(out) = shell(
+        "zsh",
+        r#"d=$(mktemp -d); "$DOCTOR" completions zsh > $d/_sdctr-doctor; zsh -n $d/_sdctr-doctor &&
+fpath=($d $fpath); autoload -U compinit; compinit -u -D; print -r -- ${_comps[sdctr-doctor]}; rm -r $d"#,
+    ) {
+        assert_eq!(out.trim(), "_sdctr-doctor");
+    }
+
     let (code, out, err) = run(&["completions", "tcsh"]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(
