@@ -216,11 +216,28 @@ fn man_page(page: Option<&str>) -> Result<String, String> {
             .ok_or_else(|| format!("no man page for '{name}' (pages: {})", pages.join(", ")))?;
         cmd = sub;
     }
+    let main = page.is_none();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)
         .render(&mut out)
         .map_err(|e| format!("cannot render the man page: {e}"))?;
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    if main {
+        // The ids --only, --skip and --explain take, before the exit codes.
+        let mut roff = roff::Roff::new();
+        roff.control("SH", ["CHECKS"]);
+        for c in checks::registry() {
+            roff.control("TP", []);
+            roff.text([roff::bold(c.id)]);
+            roff.text([roff::roman(c.title)]);
+        }
+        let preamble = roff::Roff::new().render();
+        let section = roff.render();
+        let section = section.strip_prefix(&preamble).unwrap_or(&section);
+        let at = text.find("\n.SH EXTRA\n").map_or(text.len(), |i| i + 1);
+        text.insert_str(at, section);
+    }
+    Ok(text)
 }
 
 /// `sdctr-doctor 0.1.0`; in detail also what build.rs recorded.

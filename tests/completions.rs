@@ -195,6 +195,19 @@ fn man_pages_render() {
     for sub in SUBCOMMANDS {
         assert!(page.contains(&format!("sdctr-doctor-{sub}(1)")), "{sub}");
     }
+    // Every check id, in the CHECKS section before the exit codes.
+    let (checks, extra) = (
+        page.find(" CHECKS ").unwrap(),
+        page.find(" EXTRA ").unwrap(),
+    );
+    assert!(checks < extra, "{page}");
+    for c in sdctr_doctor::checks::registry() {
+        assert!(
+            page[checks..extra].contains(&format!(" {} ", c.id)),
+            "{}",
+            c.id
+        );
+    }
     let page = render(&lint);
     assert!(page.contains("--compose <FILE>"), "{page}");
 }
