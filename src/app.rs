@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, Finding, Selection};
+use crate::diagnose;
 use crate::facts::image::Pid1Kind;
 use crate::facts::{Facts, Probed};
 use crate::probe::{self, root::HostRoot};
@@ -375,4 +376,51 @@ pub(crate) fn facts_from_json(name: &str, text: &str) -> Result<Facts, String> {
         serde_json::from_str(text).map_err(|e| format!("{name}: not JSON: {e}"))?;
     let facts = value.get("facts").cloned().unwrap_or(value);
     serde_json::from_value(facts).map_err(|e| format!("{name}: not sdctr-doctor facts: {e}"))
+}
+
+/// `triage FILE|-`: a pasted log read (bounded, like every input the user
+/// names), terminal escapes removed, and each line the table knows found.
+/// An error (unreadable, too large, not text) is one line naming the input.
+pub(crate) fn triage(input: &Path) -> Result<diagnose::Triage, String> {
+    let (name, bytes) = if input == Path::new("-") {
+        ("standard input".to_owned(), read_stdin()?)
+    } else {
+        let name = input.display().to_string();
+        let b = probe::bounded::bytes(input, probe::bounded::MAX_INPUT)
+            .map_err(|e| format!("{name}: {e}"))?;
+        (name, b)
+    };
+    if memchr::memchr(0, &bytes).is_some() {
+        return Err(format!("{name}: binary data (NUL bytes), not a log"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
+    let clean: Vec<String> = text
+        .split('\n')
+        .map(probe::docker::container::strip_escapes)
+        .collect();
+    let shown = if input == Path::new("-") {
+        "-".to_owned()
+    } else {
+        name
+    };
+    Ok(diagnose::triage(&shown, &clean.join("\n")))
+}
+
+/// Standard input up to the same bound as a file.
+fn read_stdin() -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cap = probe::bounded::MAX_INPUT;
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("standard input: {e}"))?;
+    if buf.len() as u64 > cap {
+        return Err(format!(
+            "standard input: larger than {} MiB, refused",
+            cap >> 20
+        ));
+    }
+    Ok(buf)
 }

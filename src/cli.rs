@@ -3,7 +3,8 @@
 
 mod args;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use clap::Parser;
 
@@ -71,6 +72,12 @@ fn run(cli: Cli) -> Result<i32, String> {
         let c = checks::find(id).ok_or_else(|| checks::unknown("check", id))?;
         print(&human::explanation(c));
         return Ok(0);
+    }
+    if let Some(Command::Triage { input }) = &cli.command {
+        return triage(&cli, input);
+    }
+    if cli.format == Format::Markdown {
+        return Err("--format markdown is only for `triage` so far".into());
     }
     if let Some(Command::Capture { dir }) = &cli.command {
         let n = app::capture(cli.root.as_deref(), dir)?;
@@ -190,6 +197,7 @@ fn request(cli: &Cli) -> Request {
             Some(Command::Container { reference }) => Input::Container(reference.clone()),
             Some(
                 Command::Capture { .. }
+                | Command::Triage { .. }
                 | Command::Completions { .. }
                 | Command::Man { .. }
                 | Command::Version,
@@ -258,6 +266,28 @@ fn version(detail: bool) -> String {
         ));
     }
     s
+}
+
+/// `triage FILE|-`: always exit 0 once the input is read; it reports, it
+/// does not judge.
+fn triage(cli: &Cli, input: &Path) -> Result<i32, String> {
+    if input == Path::new("-") && std::io::stdin().is_terminal() {
+        eprintln!("sdctr-doctor triage: reading the log from standard input: paste it, then press Ctrl-D (or give a FILE)");
+    }
+    let t = app::triage(input)?;
+    let out = match (cli.json, cli.format) {
+        (true, _) | (false, Format::Json) => report::triage::json(&t),
+        (false, Format::Markdown) => report::triage::markdown(&t),
+        (false, Format::Human) => report::triage::human(
+            &t,
+            human::Style {
+                color: cli.color.enabled(),
+                verbose: cli.verbose,
+            },
+        ),
+    };
+    print(&out);
+    Ok(0)
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

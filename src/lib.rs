@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cli → app → report → recipe → checks → runline → facts
-//!              app → probe → facts            checks → diagnose
+//!              app → probe → facts     checks, report, app → diagnose
 //! ```
 //!
 //! - [`facts`]: plain serde structs, everything the probes learned; what

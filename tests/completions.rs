@@ -301,6 +301,7 @@ fn global_options_before_or_after_the_subcommand() {
         file("molecule/two-platforms/molecule.yml"),
         file("dockerfile/bad.Dockerfile"),
     );
+    let log = file("logs/bookworm-252-init.log");
     let cap_a = tempfile::tempdir().unwrap();
     let cap_b = tempfile::tempdir().unwrap();
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
@@ -309,6 +310,7 @@ fn global_options_before_or_after_the_subcommand() {
         (vec!["lint", "--molecule", &molecule], vec![]),
         (vec!["lint", "--dockerfile", &dockerfile], vec![]),
         (vec!["container", "some-name"], vec![]),
+        (vec!["triage", &log], vec![]),
         (vec![], vec![]),
     ];
     for (sub, rest) in &cases {

@@ -141,6 +141,14 @@ pub(super) enum Command {
         #[arg(value_name = "NAME|ID")]
         reference: String,
     },
+    /// Explain a pasted `docker logs` / console / `journalctl` / `docker run`
+    /// error output: each known line with its cause, fix and where it was
+    /// seen. Reports only: exit 0 unless the input cannot be read (2).
+    Triage {
+        /// The log file; `-` (the default) reads standard input.
+        #[arg(value_name = "FILE|-", default_value = "-")]
+        input: PathBuf,
+    },
     /// Print a completion script: `source <(sdctr-doctor completions bash)`.
     Completions {
         #[arg(value_enum)]
@@ -165,6 +173,8 @@ pub(super) fn command() -> clap::Command {
 pub(super) enum Format {
     Human,
     Json,
+    /// Markdown to paste into an issue or a ticket (`triage` so far).
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

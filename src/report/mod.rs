@@ -9,6 +9,7 @@ pub mod json;
 pub(crate) mod molecule;
 pub mod recipe;
 pub mod targets;
+pub(crate) mod triage;
 
 use serde::{Deserialize, Serialize};
 
