@@ -102,8 +102,12 @@ pub fn diagnose(req: &Request) -> Result<Diagnosis, String> {
     if let Input::Container(reference) = &req.input {
         attach_container(&mut facts, req, reference)?;
     }
-    let findings = checks::run(&facts, &req.selection);
+    let mut findings = checks::run(&facts, &req.selection);
     let recipe = facts.run.as_ref().map(|_| recipe::recipe(&facts));
+    if let Some(r) = &recipe {
+        // A container's own checks point at its corrected line.
+        recipe::container::merge(&facts, &mut findings, r.as_ref());
+    }
     Ok(Diagnosis {
         facts,
         findings,

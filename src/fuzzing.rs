@@ -83,8 +83,12 @@ fn text(data: &[u8]) -> String {
 
 /// Checks, corrector, human and JSON reports over `facts`, as `lint` does.
 fn judge_and_render(facts: &Facts) {
-    let findings = checks::run(facts, &Selection::default());
+    let mut findings = checks::run(facts, &Selection::default());
     let recipe = facts.run.as_ref().map(|_| recipe::recipe(facts));
+    if let Some(r) = &recipe {
+        // As app::diagnose does for a container.
+        recipe::container::merge(facts, &mut findings, r.as_ref());
+    }
     for verbose in [false, true] {
         let style = human::Style {
             color: verbose,
@@ -93,7 +97,11 @@ fn judge_and_render(facts: &Facts) {
         let mut out = human::render(&findings, false, style);
         out.push_str(&report::dockerfile::human(facts, &findings));
         if let Some(r) = &recipe {
-            out.push_str(&report::recipe::render(&findings, r.as_ref(), false));
+            out.push_str(&report::recipe::render(
+                &findings,
+                r.as_ref(),
+                facts.container.is_some(),
+            ));
         }
         std::hint::black_box(out);
     }

@@ -84,7 +84,7 @@ const FIXTURES: &[(&str, &[&str])] = &[
         &["cgroup-readonly", "manager-object"],
     ),
     ("trixie-257-boots-degraded.log", &[]),
-    ("docker-run-privileged.txt", &["daemon-caps"]),
+    ("docker-run-privileged.txt", &["runtime.apply-caps"]),
     ("docker-exec-no-systemd.txt", &["command-not-found"]),
     (
         "systemctl-not-pid1.txt",

@@ -1307,3 +1307,185 @@ fn molecule_flags(argv: &[String]) -> (Vec<String>, String, Vec<String>) {
     }
     (flags, run.spec.image.clone(), run.spec.args.clone())
 }
+
+/// Cells that do not boot on the development VM (hybrid, Docker 20.10.24,
+/// --privileged refused): (id, image, flags).
+const CONTAINER_FIX_CELLS: &[(&str, &str, &str)] = &[
+    ("d", "sdctr-test/bookworm-systemd", ""),
+    (
+        "a",
+        "sdctr-test/bookworm-systemd",
+        "--tmpfs /tmp --tmpfs /run -v /sys/fs/cgroup:/sys/fs/cgroup:ro",
+    ),
+    ("g", "sdctr-test/bookworm-systemd", "--privileged"),
+    ("d", "sdctr-test/trixie-systemd", ""),
+    ("g", "sdctr-test/trixie-systemd", "--privileged"),
+];
+
+/// `container NAME` on a container that did not boot (exited, or created and
+/// refused by the daemon) prints a corrected line made from its settings
+/// (`--json` `recipe.argv`); that line, run for real, boots. A cell that
+/// boots as given here needs no fix and is only recorded. The table goes to
+/// target/truth-matrix-container-fix.md.
+#[test]
+fn container_fix_boots() {
+    let missing = missing_prerequisite_of(CONTAINER_FIX_CELLS.iter().map(|c| c.1));
+    if !can_run("the container fix cells", missing) {
+        return;
+    }
+    let _one = HOST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = Cleanup(Vec::new());
+    let mut rows = String::from(
+        "| image (systemd) | cell | flags (`docker run -d -t ... IMAGE`) | outcome | `container` says | corrected line (`recipe.argv`) | `lint` on it | its outcome |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut wrong = Vec::new();
+    for (id, image, flags) in CONTAINER_FIX_CELLS {
+        let systemd = IMAGES.iter().find(|i| i.0 == *image).and_then(|i| i.1);
+        let name = format!("sdctr-c-{}-{id}", slug(image));
+        let _ = docker(&["rm", "-f", &name, &format!("{name}-fixed")]);
+        let mut said: Option<Value> = None;
+        let first = observe(
+            image,
+            systemd,
+            id.to_string(),
+            flags.to_string(),
+            Prediction {
+                not_ready: true,
+                failing: vec![],
+                recipe: None,
+                knows_image: true,
+            },
+            &name,
+            || {
+                let r = run_cmd_for_real(&name, &words(flags), image, &[], &mut guard);
+                let out = doctor(&["container", &name, "--json"]);
+                let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                    panic!(
+                        "container {name} --json: not JSON ({e}): {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    )
+                });
+                let says = doc["checks"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|c| c["id"] == "container.state"))
+                    .map(|c| c["status"] == "fail");
+                said = Some(doc);
+                (r, says)
+            },
+            || {},
+        );
+        let doc = said.expect("container was asked");
+        let state = doc["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == "container.state").cloned())
+            .unwrap_or_default();
+        let refusal = state["evidence"]
+            .as_array()
+            .and_then(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .find_map(|l| l.strip_prefix("refusal "))
+            })
+            .and_then(|l| l.split(' ').next())
+            .map(|id| format!("refused ({id})"));
+        let says = match (first.container_says_failed, refusal) {
+            (_, Some(r)) => r,
+            (Some(true), None) => "fail".to_owned(),
+            (Some(false), None) => "ok".to_owned(),
+            (None, None) => "?".to_owned(),
+        };
+        let flags_shown = if flags.is_empty() { "(none)" } else { flags };
+        let row = |line: &str, lint: &str, after: &str| {
+            format!(
+                "| {} ({}) | {id} | `{flags_shown}` | {} | {says} | {line} | {lint} | {after} |\n",
+                slug(image),
+                systemd.map_or("none".into(), |v| v.to_string()),
+                first.reality.outcome,
+            )
+        };
+        if first.reality.booted {
+            rows.push_str(&row("- (boots as given)", "-", "-"));
+            continue;
+        }
+        if first.container_says_failed != Some(true) {
+            wrong.push(format!(
+                "{name}: did not boot ({}), container.state {:?}",
+                first.reality.outcome, first.container_says_failed
+            ));
+        }
+        let Some(argv) = doc["recipe"]["argv"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|w| w.as_str().map(str::to_owned))
+                .collect::<Vec<String>>()
+        }) else {
+            wrong.push(format!(
+                "{name}: {} but `container --json` has no recipe: {}",
+                first.reality.outcome, doc["recipe"]
+            ));
+            rows.push_str(&row("**none**", "-", "-"));
+            continue;
+        };
+        let (fixed_flags, fixed_image, cmd) = molecule_flags(&argv);
+        let fixed = format!("{name}-fixed");
+        let p = predict(&argv);
+        let lint = if p.not_ready { "not-ready" } else { "ready" };
+        let after = observe(
+            &fixed_image,
+            systemd,
+            format!("{id}-fixed"),
+            fixed_flags.join(" "),
+            p,
+            &fixed,
+            || {
+                let r = run_cmd_for_real(&fixed, &fixed_flags, &fixed_image, &cmd, &mut guard);
+                (r, container_says_failed(&fixed))
+            },
+            || {},
+        );
+        rows.push_str(&row(
+            &format!("`{}`", argv.join(" ")),
+            lint,
+            &after.reality.outcome,
+        ));
+        if !after.reality.booted || after.predicted_fail {
+            wrong.push(format!(
+                "{name}: the corrected line `{}` {} (lint: {lint})",
+                argv.join(" "),
+                after.reality.outcome
+            ));
+        }
+    }
+    let path = target_dir().join("truth-matrix-container-fix.md");
+    let _ = std::fs::create_dir_all(target_dir());
+    std::fs::write(&path, &rows).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    println!(
+        "\nContainer fix cells:\n\n{rows}\nwritten to {}",
+        path.display()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Why cells on these images cannot run here (no daemon, an image missing).
+fn missing_prerequisite_of<'a>(images: impl Iterator<Item = &'a str>) -> Option<String> {
+    match docker(&["info", "--format", "{{.ServerVersion}}"]) {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            return Some(format!(
+                "no Docker daemon answers: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))
+        }
+        Err(e) => return Some(format!("cannot run docker: {e}")),
+    }
+    for img in images {
+        let ok = docker(&["image", "inspect", "--format", "{{.Id}}", img])
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if !ok {
+            return Some(format!(
+                "test image {img} is missing: run `sudo bash scripts/build-test-images.sh`"
+            ));
+        }
+    }
+    None
+}

@@ -1,5 +1,7 @@
-//! Known systemd boot failures: a log line → its cause and the fix that worked.
+//! Known systemd boot failures: a log line → its cause and the fix that worked;
+//! and the daemon's refusals to start a container, which are not systemd's.
 
+pub(crate) mod refusals;
 pub(crate) mod systemd_logs;
 
 use systemd_logs::PATTERNS;
@@ -11,13 +13,50 @@ pub(crate) fn explain(line: &str) -> Option<&'static Pattern> {
     PATTERNS.iter().find(|p| p.matches(line))
 }
 
+/// What a known line is, from either table: systemd's own lines or the
+/// daemon's and the runtime's refusals to start a container.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Entry {
+    pub id: &'static str,
+    pub kind: Kind,
+    pub cause: &'static str,
+    pub fix: &'static str,
+    pub source: &'static str,
+}
+
+impl From<&'static Pattern> for Entry {
+    fn from(p: &'static Pattern) -> Entry {
+        Entry {
+            id: p.id,
+            kind: p.kind,
+            cause: p.cause,
+            fix: p.fix,
+            source: p.source,
+        }
+    }
+}
+
+/// A pasted line explained by systemd's table, else by the refusals'
+/// (a `docker run` error is pasted as often as a log).
+pub(crate) fn explain_any(line: &str) -> Option<Entry> {
+    explain(line).map(Entry::from).or_else(|| {
+        refusals::lookup(line).map(|r| Entry {
+            id: r.id,
+            kind: Kind::Failure,
+            cause: r.cause,
+            fix: r.fix,
+            source: r.source,
+        })
+    })
+}
+
 /// A known line of a pasted log.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Hit {
     /// 1-based, as an editor counts.
     pub number: usize,
     pub line: String,
-    pub entry: &'static Pattern,
+    pub entry: Entry,
 }
 
 impl std::fmt::Debug for Pattern {
@@ -53,7 +92,7 @@ pub(crate) fn triage(input: &str, text: &str) -> Triage {
     for (i, raw) in text.lines().enumerate() {
         lines = i + 1;
         let line = raw.trim();
-        if let Some(entry) = explain(line) {
+        if let Some(entry) = explain_any(line) {
             hits.push(Hit {
                 number: i + 1,
                 line: line.chars().take(LINE_CHARS).collect(),
@@ -71,8 +110,8 @@ pub(crate) fn triage(input: &str, text: &str) -> Triage {
 impl Triage {
     /// Each entry found, once, with its line numbers: failures first, then
     /// consequences, then harmless lines, each in the order first seen.
-    pub(crate) fn causes(&self) -> Vec<(&'static Pattern, Vec<usize>)> {
-        let mut out: Vec<(&'static Pattern, Vec<usize>)> = Vec::new();
+    pub(crate) fn causes(&self) -> Vec<(Entry, Vec<usize>)> {
+        let mut out: Vec<(Entry, Vec<usize>)> = Vec::new();
         for h in &self.hits {
             match out.iter_mut().find(|(p, _)| p.id == h.entry.id) {
                 Some((_, numbers)) => numbers.push(h.number),

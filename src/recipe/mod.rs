@@ -6,6 +6,7 @@
 //! same facts, has no `fail`. It asks the checks for findings and edits the
 //! settings; rendering it (shell line, compose service) is the report's job.
 
+pub(crate) mod container;
 mod edits;
 
 use crate::checks::{self, Finding, Selection, Status};
@@ -79,7 +80,12 @@ fn corrected(facts: &Facts, findings: &[Finding], privileged: bool) -> Option<Re
     let check = with_spec(facts, spec.clone());
     // Every family, not only `run`: a line cannot fix an image without
     // systemd or a host without cgroups, and must not look as if it did.
-    if fails(&checks::run(&check, &Selection::default())) {
+    // The container checks judge what a container did, not the new line.
+    let every = Selection {
+        only: vec![],
+        skip: vec!["container".into()],
+    };
+    if fails(&checks::run(&check, &every)) {
         return None;
     }
     Some(Recipe { argv, spec })

@@ -23,7 +23,8 @@ pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: boo
         .any(|f| f.group == "run" && f.status == Status::Fail);
     let blockers: Vec<&str> = findings
         .iter()
-        .filter(|f| f.group != "run" && f.status == Status::Fail)
+        // A container's own checks say what it did, not what a line can fix.
+        .filter(|f| f.group != "run" && f.group != "container" && f.status == Status::Fail)
         .map(|f| f.id.as_str())
         .collect();
     match recipe {
@@ -35,6 +36,11 @@ pub fn render(findings: &[Finding], recipe: Option<&Recipe>, from_container: boo
             let mut out = format!("\nCorrected run line for this host:\n  {line}\n\nAs a compose service:\n{compose}");
             if from_container {
                 out.push_str("  (made from the container's settings that matter to systemd: add its ports, networks, env and other options)\n");
+                // The line reuses the container's name, which the old one still holds.
+                let name = r.spec.options.iter().find(|a| a.name == "name").and_then(|a| a.value.as_deref());
+                if let Some(name) = name {
+                    out.push_str(&format!("  (it keeps the name: remove the old container first, docker rm {})\n", super::safe(&shell_word(name))));
+                }
             }
             out
         }
@@ -64,5 +70,18 @@ mod tests {
         let line: Vec<String> = words.iter().map(|w| shell_word(w)).collect();
         assert_eq!(line[0], "--cgroupns=host");
         assert_eq!(shlex::split(&line.join(" ")).unwrap(), words);
+    }
+
+    #[test]
+    fn a_container_line_says_to_remove_the_old_one() {
+        let argv: Vec<String> =
+            "docker run -d --name sdctr-c-a --tmpfs /run sdctr-test/bookworm-systemd"
+                .split(' ')
+                .map(str::to_owned)
+                .collect();
+        let spec = crate::runline::parse::parse(&argv).unwrap();
+        let r = Recipe { argv, spec };
+        assert!(render(&[], Some(&r), true).contains("docker rm sdctr-c-a"));
+        assert!(!render(&[], Some(&r), false).contains("docker rm"));
     }
 }

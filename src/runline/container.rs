@@ -21,6 +21,11 @@ pub(crate) fn run_argv(config: &ContainerConfig, name: &str) -> Vec<String> {
         opt("cap-drop", c);
     }
     for s in &config.security_opt {
+        // Docker adds label=disable itself to every --privileged container
+        // (moby daemon/create.go generateSecurityOpt): not the user's option.
+        if config.privileged && s == "label=disable" {
+            continue;
+        }
         opt("security-opt", s);
     }
     if !config.cgroupns_mode.is_empty() {
@@ -82,4 +87,25 @@ pub(crate) fn run_argv(config: &ContainerConfig, name: &str) -> Vec<String> {
     a.extend(config.entrypoint.iter().skip(1).cloned());
     a.extend(config.cmd.iter().cloned());
     a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::container::testing::inspected;
+
+    #[test]
+    fn the_daemons_own_label_option_is_not_the_users() {
+        // `docker run --privileged` on the development VM: SecurityOpt ["label=disable"].
+        let mut c = inspected();
+        c.config.privileged = true;
+        c.config.security_opt = vec!["label=disable".into()];
+        let argv = run_argv(&c.config, "x");
+        assert!(!argv.iter().any(|a| a == "label=disable"), "{argv:?}");
+        assert!(argv.iter().any(|a| a == "--privileged"));
+        // Written by the user on an unprivileged container, it stays.
+        c.config.privileged = false;
+        let argv = run_argv(&c.config, "x");
+        assert!(argv.iter().any(|a| a == "label=disable"), "{argv:?}");
+    }
 }

@@ -1,6 +1,7 @@
 use super::{capital, container, label};
 use crate::checks::{Check, Outcome};
 use crate::diagnose::systemd_logs::diagnose;
+use crate::facts::container::ContainerFacts;
 use crate::facts::{Facts, Probed};
 
 /// How many of the last lines are shown when no known failure is among them.
@@ -27,6 +28,13 @@ fn run(facts: &Facts) -> Outcome {
         Err(o) => return o,
     };
     let who = label(c);
+    if !c.state.running && !c.state.error.trim().is_empty() && never_ran(c) {
+        // The daemon refused to start it: PID 1 never ran, so no log and no
+        // tty can say anything about systemd.
+        return Outcome::skip(format!(
+            "{who} never ran: the daemon refused to start it (container.state), so systemd printed nothing"
+        ));
+    }
     let tail = match &c.logs {
         None if c.state.running => {
             return Outcome::skip(format!(
@@ -72,6 +80,13 @@ fn run(facts: &Facts) -> Outcome {
     .evidence_all(shown.iter().map(|l| format!("log: {l}")))
 }
 
+/// Never started by the runtime: created only, or no start time recorded.
+fn never_ran(c: &ContainerFacts) -> bool {
+    c.state.status == "created"
+        || c.state.started_at.is_empty()
+        || c.state.started_at.starts_with("0001-01-01")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +130,25 @@ mod tests {
         }
         assert_eq!(run(&running("running", &[])).status, Status::Skip);
         assert_eq!(run(&crate::testing::hybrid_host()).status, Status::Skip);
+    }
+
+    #[test]
+    fn a_refused_start_is_not_blamed_on_a_missing_tty() {
+        // `docker run --privileged` on the development VM (Docker 20.10.24):
+        // created, never started, no logs, no tty.
+        let mut f = exited(&[], false);
+        let c = f.container.as_mut().unwrap();
+        c.state.status = "created".into();
+        c.state.exit_code = 128;
+        c.state.started_at = "0001-01-01T00:00:00Z".into();
+        c.state.error = "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown".into();
+        let o = run(&f);
+        assert_eq!(o.status, Status::Skip, "{}", o.message);
+        assert!(o.message.contains("daemon refused"), "{}", o.message);
+        assert!(o.remediation.is_none());
+        // The same container, once started, with empty logs: the tty advice stands.
+        let mut ran = exited(&[], false);
+        ran.container.as_mut().unwrap().state.error = "some later error".into();
+        assert_eq!(run(&ran).status, Status::Warn);
     }
 }

@@ -1,5 +1,6 @@
 use super::{capital, container, label};
 use crate::checks::{Check, Outcome};
+use crate::diagnose::refusals;
 use crate::diagnose::systemd_logs::diagnose;
 use crate::facts::container::{ContainerFacts, SystemdState};
 use crate::facts::{Facts, Probed};
@@ -13,7 +14,9 @@ container, and only in the user's own running one), `systemctl is-system-running
 `systemctl --failed --no-legend --plain`: running passes, degraded warns with the failed units, \
 initializing/starting warns, maintenance/offline fail, and an answer that is not a state (no \
 systemctl, no bus) fails with its diagnosis. A container that exited, is restarting or never started \
-fails; the daemon's own error (e.g. the OCI runtime's \"unable to apply caps\") is diagnosed. Its logs \
+fails. A daemon-side refusal (State.Error of a container whose PID 1 never ran: the OCI runtime's \
+\"unable to apply caps\", a missing network or bridge, a command not in the image) is explained from \
+sdctr-doctor's refusal table as the daemon's doing, not systemd's. Its logs \
 are judged by container.logs, its settings by the run checks.",
     sources: &[
         "Docker Engine API: ContainerInspect, ContainerExec, ExecStart",
@@ -88,16 +91,31 @@ fn or_dash(s: &str) -> &str {
 
 /// Exited, dead, restarting or refused by the runtime: systemd did not stay up.
 fn stopped(c: &ContainerFacts, message: String) -> Outcome {
-    let mut o = Outcome::fail(message);
-    if !c.state.error.is_empty() {
-        o = o.evidence(format!("daemon: {}", c.state.error));
-        if let Some(d) = diagnose(&c.state.error).into_iter().next() {
-            return o
-                .evidence(format!("cause: {}", d.cause))
-                .fix_owned(format!("{} ({})", capital(&d.fix), d.source), vec![]);
-        }
+    let error = c.state.error.trim();
+    if error.is_empty() {
+        return Outcome::fail(message).fix(
+            "See container.logs for what systemd printed, and the run checks for the settings to change.",
+            &[],
+        );
     }
-    o.fix("See container.logs for what systemd printed, and the run checks for the settings to change.", &[])
+    // The daemon's or the runtime's own refusal: PID 1 never ran, so it is
+    // neither systemd's failure nor a missing -t.
+    if let Some(r) = refusals::lookup(error) {
+        return Outcome::fail(format!("{}: {}", label(c), r.cause))
+            .evidence(format!("daemon: {error}"))
+            .evidence(format!("refusal {} ({})", r.id, r.source))
+            .fix_owned(format!("{}.", capital(r.fix)), vec![]);
+    }
+    let o = Outcome::fail(message).evidence(format!("daemon: {error}"));
+    match diagnose(error).into_iter().next() {
+        Some(d) => o
+            .evidence(format!("cause: {}", d.cause))
+            .fix_owned(format!("{} ({})", capital(&d.fix), d.source), vec![]),
+        None => o.fix(
+            "The daemon's error above says why it stopped; the run checks name the settings to change.",
+            &[],
+        ),
+    }
 }
 
 fn systemd(who: &str, s: &SystemdState) -> Outcome {
@@ -215,19 +233,31 @@ mod tests {
     }
 
     #[test]
-    fn refused_by_the_runtime() {
-        // `docker run --privileged` on the development VM leaves a created container with this error.
-        let mut c = inspected();
-        c.state.status = "created".into();
-        c.state.exit_code = 128;
-        c.state.error = "OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown".into();
-        let o = run(&with(c));
-        assert_eq!(o.status, Status::Fail);
-        assert!(o
-            .remediation
-            .unwrap()
-            .text
-            .contains("full capability bounding set"));
+    fn refused_by_the_daemon_is_not_blamed_on_systemd() {
+        // Real State.Error texts of containers the development VM's daemon
+        // (Docker 20.10.24) created but never started.
+        let cases = [
+            ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown", 128, "runtime.apply-caps", "Drop --privileged"),
+            ("network nosuchnet not found", 128, "network.not-found", "docker network create"),
+            ("failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: \"/nonexistent\": stat /nonexistent: no such file or directory: unknown", 127, "runtime.exec-missing", "systemd-sysv"),
+        ];
+        for (error, code, id, fix) in cases {
+            let mut c = inspected();
+            c.state.status = "created".into();
+            c.state.exit_code = code;
+            c.state.error = error.into();
+            let o = run(&with(c));
+            assert_eq!(o.status, Status::Fail);
+            assert!(o.message.contains("the daemon refused"), "{}", o.message);
+            assert!(
+                o.evidence.iter().any(|e| e.contains(id)),
+                "{:?}",
+                o.evidence
+            );
+            let text = o.remediation.unwrap().text;
+            assert!(text.contains(fix), "{id}: {text}");
+            assert!(!text.contains(" -t"), "{id}: {text}");
+        }
     }
 
     #[test]
