@@ -13,6 +13,7 @@ use crate::checks::{self, Selection};
 use crate::probe;
 use crate::redact::Redactor;
 use crate::report::{self, human, targets::TargetDiagnosis, Verdict};
+use crate::runline;
 use crate::runline::target::Origin;
 use args::{Cli, Command, Format};
 
@@ -20,7 +21,8 @@ use args::{Cli, Command, Format};
 pub const EXIT_ERROR: i32 = 2;
 
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&argv) {
         Ok(c) => c,
         Err(e) => {
             // clap's own codes: 2 for a usage error (our EXIT_ERROR), 0 for --help.
@@ -28,7 +30,9 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
-    match run(cli) {
+    // After `--` the line is the user's verbatim.
+    let verbatim = argv.iter().any(|a| a == "--");
+    match options_in_line(&cli, verbatim).and_then(|()| run(cli)) {
         Ok(code) => code,
         Err(msg) => {
             eprintln!("sdctr-doctor: error: {msg}");
@@ -38,21 +42,41 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
+    if cli.version || matches!(cli.command, Some(Command::Version)) {
+        print(&version(cli.verbose || cli.command.is_some()));
+        return Ok(0);
+    }
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut args::command(), "sdctr-doctor", &mut out);
+            let mut script = String::from_utf8_lossy(&out).into_owned();
+            if *shell == clap_complete::Shell::Bash {
+                // clap-rs/clap#6421: the case labels spell the hyphen of the bin
+                // name as a subcommand separator, so no subcommand's options complete.
+                script =
+                    script.replace("sdctr__subcmd__doctor__subcmd__", "sdctr__doctor__subcmd__");
+            }
+            print(&script);
+            return Ok(0);
+        }
+        Some(Command::Man { page }) => {
+            print(&man_page(page.as_deref())?);
+            return Ok(0);
+        }
+        _ => {}
+    }
     if cli.list_checks {
         print(&human::check_list(&checks::registry()));
         return Ok(0);
     }
     if let Some(id) = &cli.explain {
-        let c =
-            checks::find(id).ok_or_else(|| format!("unknown check '{id}' (see --list-checks)"))?;
+        let c = checks::find(id).ok_or_else(|| checks::unknown("check", id))?;
         print(&human::explanation(c));
         return Ok(0);
     }
     if let Some(Command::Triage { input }) = &cli.command {
         return triage(&cli, input);
-    }
-    if cli.format == Format::Markdown {
-        return Err("--format markdown is only for `triage` so far".into());
     }
     if let Some(Command::Capture {
         dir: Some(dir),
@@ -147,7 +171,8 @@ fn run(cli: Cli) -> Result<i32, String> {
         if cli.no_redact {
             out
         } else {
-            redactor(&d).text_escaped(&out, report::markdown::blocks::escape)
+            let md = redactor(&d).text_escaped(&out, report::markdown::blocks::escape);
+            report::markdown::blocks::escape_inserted(&md, "<redacted")
         }
     } else if !targets.is_empty() {
         let diff = matches!(cli.command, Some(Command::Lint { diff: true, .. }));
@@ -168,6 +193,36 @@ fn run(cli: Cli) -> Result<i32, String> {
         report::targets::overall(&d.findings, &targets, cli.strict)
     };
     Ok(verdict.exit_code())
+}
+
+/// `lint docker run IMG --no-docker`: docker would hand `--no-docker` to the
+/// container, so without `--` the doctor refuses the line rather than guess.
+fn options_in_line(cli: &Cli, verbatim: bool) -> Result<(), String> {
+    let Some(Command::Lint { line, .. }) = &cli.command else {
+        return Ok(());
+    };
+    if verbatim || line.is_empty() {
+        return Ok(());
+    }
+    let Ok(run) = runline::from_line(line) else {
+        return Ok(()); // the parse error is reported by the run itself
+    };
+    let cmd = args::command();
+    let ours: Vec<&str> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .filter_map(|a| a.get_long())
+        .collect();
+    let hit = run.spec.args.iter().find(|w| {
+        w.strip_prefix("--")
+            .is_some_and(|o| ours.contains(&o.split_once('=').map_or(o, |(name, _)| name)))
+    });
+    match hit {
+        Some(w) => Err(format!(
+            "'{w}' follows the image, where docker passes it to the container's command: put the doctor's options before the run line, or write `--` before the line to keep it in the command"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `capture --bundle FILE`: record, render the report from the recording,
@@ -310,13 +365,77 @@ fn request(cli: &Cli) -> Request {
                 container: Some(c), ..
             }) => Input::Container(c.clone()),
             Some(Command::Capture { line, .. }) if !line.is_empty() => Input::RunLine(line.clone()),
-            Some(Command::Capture { .. } | Command::Triage { .. }) | None => Input::Host,
+            Some(
+                Command::Capture { .. }
+                | Command::Triage { .. }
+                | Command::Completions { .. }
+                | Command::Man { .. }
+                | Command::Version,
+            )
+            | None => Input::Host,
         },
         selection: Selection {
             only: cli.only.clone(),
             skip: cli.skip.clone(),
         },
     }
+}
+
+/// The main page, or a subcommand's (`sdctr-doctor-lint(1)`, as the main
+/// page's SUBCOMMANDS section names it).
+fn man_page(page: Option<&str>) -> Result<String, String> {
+    let mut cmd = args::command().disable_help_subcommand(true);
+    cmd.build();
+    if let Some(name) = page {
+        let pages: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+        let sub = cmd
+            .find_subcommand(name)
+            .cloned()
+            .ok_or_else(|| format!("no man page for '{name}' (pages: {})", pages.join(", ")))?;
+        cmd = sub;
+    }
+    let main = page.is_none();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| format!("cannot render the man page: {e}"))?;
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    if main {
+        // The ids --only, --skip and --explain take, before the exit codes.
+        let mut roff = roff::Roff::new();
+        roff.control("SH", ["CHECKS"]);
+        for c in checks::registry() {
+            roff.control("TP", []);
+            roff.text([roff::bold(c.id)]);
+            roff.text([roff::roman(c.title)]);
+        }
+        let preamble = roff::Roff::new().render();
+        let section = roff.render();
+        let section = section.strip_prefix(&preamble).unwrap_or(&section);
+        let at = text.find("\n.SH EXTRA\n").map_or(text.len(), |i| i + 1);
+        text.insert_str(at, section);
+    }
+    Ok(text)
+}
+
+/// `sdctr-doctor 0.1.0`; in detail also what build.rs recorded.
+fn version(detail: bool) -> String {
+    let mut s = format!("sdctr-doctor {}\n", env!("CARGO_PKG_VERSION"));
+    if detail {
+        let features = env!("SDCTR_FEATURES");
+        s.push_str(&format!(
+            "commit: {}\ntarget: {}\nprofile: {}\nfeatures: {}\n",
+            option_env!("SDCTR_GIT_COMMIT").unwrap_or("unknown (not built from a git checkout)"),
+            env!("SDCTR_TARGET"),
+            env!("SDCTR_PROFILE"),
+            if features.is_empty() {
+                "none"
+            } else {
+                features
+            },
+        ));
+    }
+    s
 }
 
 /// `triage FILE|-`: always exit 0 once the input is read; it reports, it
@@ -334,6 +453,8 @@ fn triage(cli: &Cli, input: &Path) -> Result<i32, String> {
     // A pasted log is redacted where the report is: JSON and Markdown.
     let out = if cli.no_redact || (cli.format == Format::Human && !cli.json) {
         out
+    } else if cli.format == Format::Markdown && !cli.json {
+        report::markdown::blocks::escape_inserted(&crate::redact::patterns(&out), "<redacted")
     } else {
         crate::redact::patterns(&out)
     };

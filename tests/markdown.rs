@@ -7,7 +7,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{doctor, fixture, json_of};
+use common::{doctor, fixture};
+
+/// Structure is compared with the JSON, so both unredacted (redaction has
+/// its own tests in tests/redact.rs).
+fn json_of(root: &std::path::Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    common::json_of(root, &[&["--no-redact"], extra].concat())
+}
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::Value;
 
@@ -95,7 +101,7 @@ fn details_balanced(blocks: &[Block]) -> Vec<String> {
 
 fn markdown(args: &[&str]) -> (i32, String) {
     let out = doctor()
-        .args(["--format", "markdown", "--color", "always"])
+        .args(["--format", "markdown", "--color", "always", "--no-redact"])
         .args(args)
         .output()
         .unwrap();
@@ -499,7 +505,14 @@ fn a_container_report_matches_its_json() {
     let _remove = Remove(name.clone());
     let (code, md) = markdown(&["container", &name, "--image", image]);
     let out = doctor()
-        .args(["--json", "container", &name, "--image", image])
+        .args([
+            "--json",
+            "--no-redact",
+            "container",
+            &name,
+            "--image",
+            image,
+        ])
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -561,4 +574,44 @@ fn nothing_judged_says_so() {
         .iter()
         .any(|x| matches!(x, Block::Heading(_, h) if h.starts_with("Passing"))));
     assert_eq!(details_balanced(&b)[0], "Skipped checks (11)");
+}
+
+#[test]
+fn redacted_markdown_has_no_links_or_tags() {
+    // The markers redaction puts in (`<redacted:ip>`) would be autolinks or
+    // tags in text: they must stay text wherever they land.
+    let root = root_args("debian12-v2");
+    let args = [
+        "lint",
+        "--",
+        "docker",
+        "run",
+        "--name",
+        "web01",
+        "--add-host",
+        "db.corp:10.1.2.3",
+        "-e",
+        "TOKEN=s3cr3t_value",
+        "-v",
+        "/home/alice/x:/x",
+        "debian:12",
+    ];
+    let out = doctor()
+        .args(["--format", "markdown"])
+        .args(with_root(&root, &args))
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    for secret in [
+        "web01",
+        "10.1.2.3",
+        "s3cr3t_value",
+        "s3cr3t\\_value",
+        "alice",
+    ] {
+        assert!(!md.contains(secret), "{secret} in\n{md}");
+    }
+    assert!(md.contains("redacted"), "{md}");
+    // blocks() panics on a link or inline HTML.
+    details_balanced(&blocks(&md));
 }

@@ -198,7 +198,7 @@ impl Selection {
         let all = registry();
         for p in self.only.iter().chain(&self.skip) {
             if !all.iter().any(|c| matches(p, c.id)) {
-                return Err(format!("unknown check or family '{p}' (see --list-checks)"));
+                return Err(unknown("check or family", p));
             }
         }
         Ok(())
@@ -207,6 +207,40 @@ impl Selection {
     pub fn selects(&self, id: &str) -> bool {
         (self.only.is_empty() || self.only.iter().any(|p| matches(p, id)))
             && !self.skip.iter().any(|p| matches(p, id))
+    }
+}
+
+/// `unknown check 'host.cgroup-mod'; did you mean 'host.cgroup-mode'? (see --list-checks)`
+pub(crate) fn unknown(what: &str, word: &str) -> String {
+    match suggest(word) {
+        Some(s) => format!("unknown {what} '{word}'; did you mean '{s}'? (see --list-checks)"),
+        None => format!("unknown {what} '{word}' (see --list-checks)"),
+    }
+}
+
+/// The nearest id or family: a few typed characters off (edit distance at
+/// most a third of the word), or the id a bare check name ends (`kernel`).
+fn suggest(word: &str) -> Option<&'static str> {
+    let all = registry();
+    let names = all
+        .iter()
+        .flat_map(|c| [c.id, c.family()])
+        .collect::<std::collections::BTreeSet<_>>();
+    let limit = (word.chars().count() / 3).max(1);
+    let near = names
+        .iter()
+        .map(|n| (strsim::damerau_levenshtein(word, n), *n))
+        .filter(|(d, _)| *d <= limit)
+        .min();
+    if let Some((_, n)) = near {
+        return Some(n);
+    }
+    let mut tail = all
+        .iter()
+        .filter(|c| c.id.split_once('.').is_some_and(|(_, t)| t == word));
+    match (tail.next(), tail.next()) {
+        (Some(c), None) => Some(c.id),
+        _ => None,
     }
 }
 
@@ -268,6 +302,27 @@ mod tests {
             only: vec!["hots".into()],
             skip: vec![],
         };
-        assert!(bad.validate().unwrap_err().contains("hots"));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            "unknown check or family 'hots'; did you mean 'host'? (see --list-checks)"
+        );
+    }
+
+    #[test]
+    fn did_you_mean() {
+        let s = |w| suggest(w);
+        assert_eq!(s("host.cgroup-mod"), Some("host.cgroup-mode"));
+        assert_eq!(s("host.cgroup2mount"), Some("host.cgroup2-mount"));
+        assert_eq!(s("docker.cgroupsn"), Some("docker.cgroupns"));
+        assert_eq!(s("dokcer"), Some("docker"));
+        assert_eq!(s("kernel"), Some("host.kernel"));
+        // `cgroupns` ends a docker and a run id: no guess.
+        assert_eq!(s("cgroupns"), None);
+        assert_eq!(s("network"), None);
+        assert_eq!(s("x"), None);
+        assert_eq!(
+            unknown("check", "host.nope"),
+            "unknown check 'host.nope' (see --list-checks)"
+        );
     }
 }

@@ -12,6 +12,7 @@ use crate::probe;
 #[command(
     name = "sdctr-doctor",
     version,
+    disable_version_flag = true,
     about = "Will systemd boot as PID 1 in a Docker container here? If not, what to change.",
     after_help = "Exit codes: 0 ready (warnings allowed), 1 not ready, 2 usage error or the doctor could not run."
 )]
@@ -58,6 +59,10 @@ pub(super) struct Cli {
     /// Print what a check looks at, why, and its sources.
     #[arg(long, value_name = "ID", global = true)]
     pub explain: Option<String>,
+
+    /// Print the version (with -v: git commit, target, features).
+    #[arg(short = 'V', long)]
+    pub version: bool,
 
     /// List every check id with its title.
     #[arg(long, global = true)]
@@ -128,6 +133,8 @@ pub(super) enum Command {
         #[arg(last = true, requires = "bundle", value_name = "DOCKER RUN LINE")]
         line: Vec<String>,
     },
+    /// Judge a run line, compose file, molecule.yml or Dockerfile; print the fix.
+    ///
     /// Judge a run line on this host and print one that works here:
     /// `sdctr-doctor lint [--json] -- docker run [OPTIONS] IMAGE [ARG...]`
     /// (also `podman run`, `docker container run`, or just the options and the image).
@@ -170,6 +177,24 @@ pub(super) enum Command {
         #[arg(value_name = "FILE|-", default_value = "-")]
         input: PathBuf,
     },
+    /// Print a completion script: `source <(sdctr-doctor completions bash)`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `sdctr-doctor man [lint] | man -l -`.
+    Man {
+        /// A subcommand's page (sdctr-doctor-lint(1)) instead of the main one.
+        #[arg(value_name = "SUBCOMMAND")]
+        page: Option<String>,
+    },
+    /// Print the version, git commit, target and features.
+    Version,
+}
+
+/// The clap definition, for the completion script and the man page.
+pub(super) fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod dockerfile;
 pub mod host;
 pub mod image;
 pub mod run;
+pub(crate) mod version;
 
 use serde::{Deserialize, Serialize};
 

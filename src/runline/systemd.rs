@@ -1,8 +1,8 @@
 //! Small rules about systemd as PID 1 that the checks and the corrector share,
 //! so the two can never disagree.
 
-use crate::facts::docker::LenientVersion;
 use crate::facts::run::{MountKind, RunSpec};
+use crate::facts::version::lenient;
 
 /// The commands podman's `--systemd=true` recognises, plus systemd's own paths.
 pub(crate) const INIT_COMMANDS: &[&str] = &[
@@ -101,7 +101,7 @@ pub(crate) fn is_root(user: &str) -> bool {
 
 /// Leading major version of a Docker Engine version (`20.10.24+dfsg1` → 20).
 pub(crate) fn engine_major(v: &str) -> Option<u32> {
-    LenientVersion::parse(v).and_then(|v| u32::try_from(v.nums[0]).ok())
+    lenient(v).and_then(|v| u32::try_from(v.major).ok())
 }
 
 /// A mount point for `path` systemd will find already there: a tmpfs, or an

@@ -1,7 +1,9 @@
 use super::daemon;
 use crate::checks::{Check, Outcome};
-use crate::facts::docker::{DockerFacts, LenientVersion};
+use crate::facts::docker::DockerFacts;
+use crate::facts::version::lenient;
 use crate::facts::Facts;
+use semver::Version;
 
 pub(crate) static CHECK: Check = Check {
     id: "docker.runtime",
@@ -18,15 +20,9 @@ throughout). A registered sysbox-runc runtime runs systemd without --privileged 
     run,
 };
 
-/// runc 1.0.0-rc91 and later (rcN with N >= 91, or any 1.0.0 final and newer).
-fn runc_ok(v: &LenientVersion) -> bool {
-    if v.nums != [1, 0, 0] {
-        return v.nums > [1, 0, 0];
-    }
-    match v.pre.as_deref().and_then(|p| p.strip_prefix("rc")) {
-        Some(n) => n.parse::<u32>().is_ok_and(|n| n >= 91),
-        None => true,
-    }
+/// runc 1.0.0-rc91 and later (`rc91` reads as `rc.91`, so rc100 > rc91).
+fn runc_ok(v: &Version) -> bool {
+    *v >= Version::parse("1.0.0-rc.91").expect("a valid version")
 }
 
 fn oci_runtime(d: &DockerFacts) -> Option<(String, String)> {
@@ -63,7 +59,7 @@ fn run(f: &Facts) -> Outcome {
     if let Some((name, ver)) = &rt {
         ev.push(format!("{name} {ver}"));
         if name == "runc" && v2 {
-            match LenientVersion::parse(ver) {
+            match lenient(ver) {
                 Some(v) if !runc_ok(&v) => problems.push(format!(
                     "runc {ver} predates cgroup v2 support (1.0.0-rc91)"
                 )),
@@ -76,7 +72,7 @@ fn run(f: &Facts) -> Outcome {
     }
     if let Some(c) = d.component("containerd") {
         ev.push(format!("containerd {c}"));
-        if v2 && LenientVersion::parse(c).is_some_and(|v| !v.at_least(1, 4)) {
+        if v2 && lenient(c).is_some_and(|v| v < Version::new(1, 4, 0)) {
             problems.push(format!("containerd {c} predates cgroup v2 support (1.4)"));
         }
     }
@@ -127,6 +123,10 @@ mod tests {
             (docker_host(), Status::Pass),
             (with_runc("1.0.0-rc92"), Status::Pass),
             (with_runc("1.0.0-rc10"), Status::Fail),
+            // Debian spells a pre-release with `~`: rc6 is not 1.0.0.
+            (with_runc("1.0.0~rc6+dfsg1"), Status::Fail),
+            (with_runc("1.0.0~rc93+ds1"), Status::Pass),
+            (with_runc("1.0.0"), Status::Pass),
             (with_runc("1.1.8"), Status::Pass),
             (with_runc("0.1.1"), Status::Fail),
             (

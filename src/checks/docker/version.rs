@@ -1,6 +1,7 @@
 use super::daemon;
 use crate::checks::{Check, Outcome};
-use crate::facts::docker::{Engine, LenientVersion};
+use crate::facts::docker::Engine;
+use crate::facts::version::lenient;
 use crate::facts::Facts;
 
 pub(crate) static CHECK: Check = Check {
@@ -37,7 +38,7 @@ fn run(f: &Facts) -> Outcome {
         ))
         .evidence(ev);
     }
-    let Some(v) = LenientVersion::parse(&d.server_version) else {
+    let Some(v) = lenient(&d.server_version) else {
         return Outcome::warn(format!(
             "the daemon's version '{}' has no version number (a development build?): cannot compare it with 20.10",
             d.server_version
@@ -45,7 +46,7 @@ fn run(f: &Facts) -> Outcome {
         .evidence(ev);
     };
     let v2 = d.cgroup_version_number() == Some(2);
-    if !v.at_least(20, 10) {
+    if v < semver::Version::new(20, 10, 0) {
         let o = if v2 {
             Outcome::fail(format!("Docker {} is older than 20.10 and this daemon is on cgroup v2, which it does not support", d.server_version))
         } else {
@@ -56,7 +57,7 @@ fn run(f: &Facts) -> Outcome {
             &["sudo apt-get install --only-upgrade docker-ce docker.io 2>/dev/null; docker version"],
         );
     }
-    if v.nums[0] >= 29 && d.cgroup_version_number() == Some(1) {
+    if v.major >= 29 && d.cgroup_version_number() == Some(1) {
         return Outcome::warn(format!(
             "Docker {} deprecates cgroup v1, which this daemon runs on (removal by May 2029)",
             d.server_version

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::facts::docker::*;
+use crate::facts::version::lenient;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -236,8 +237,8 @@ pub(crate) fn privileged(
         );
     }
     let missing = p.missing_caps.join(", ");
-    let grants_available = engine == Engine::Podman
-        || LenientVersion::parse(server_version).is_some_and(|v| v.nums[0] >= 23);
+    let grants_available =
+        engine == Engine::Podman || lenient(server_version).is_some_and(|v| v.major >= 23);
     if grants_available {
         (
             Some(true),

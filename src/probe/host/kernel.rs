@@ -1,6 +1,7 @@
 //! Kernel release and the cgroup switches on its command line.
 
 use crate::facts::host::{CmdlineFacts, KernelFacts};
+use crate::facts::version::lenient;
 use crate::facts::Probed;
 use crate::probe::root::HostRoot;
 
@@ -30,14 +31,9 @@ pub(crate) fn kernel_facts(release: &str) -> KernelFacts {
 
 /// `6.1.0-50-amd64` → [6, 1, 0]; `5.15` → [5, 15, 0].
 pub(crate) fn parse_release(release: &str) -> Option<[u32; 3]> {
-    let mut parts = release
-        .split(|c: char| !c.is_ascii_digit())
-        .take(3)
-        .map(|p| p.parse::<u32>());
-    let major = parts.next()?.ok()?;
-    let minor = parts.next()?.ok()?;
-    let patch = parts.next().and_then(Result::ok).unwrap_or(0);
-    Some([major, minor, patch])
+    let v = lenient(release)?;
+    let n = |x: u64| u32::try_from(x).ok();
+    Some([n(v.major)?, n(v.minor)?, n(v.patch)?])
 }
 
 pub(crate) fn probe_cmdline(root: &HostRoot) -> Probed<CmdlineFacts> {

@@ -345,3 +345,73 @@ mod tests {
         );
     }
 }
+
+/// A rendered document with `<marker…>` words (redaction's) put in after
+/// rendering: kept as they are in code blocks and code spans, where they
+/// show literally; `\<` in text, where `<x:y>` would be an autolink or a
+/// tag; `&lt;` in an HTML line (`<summary>`).
+pub(crate) fn escape_inserted(md: &str, marker: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut fence: Option<usize> = None;
+    for line in md.split_inclusive('\n') {
+        let ticks = line.chars().take_while(|c| *c == '`').count();
+        match fence {
+            Some(n) if ticks >= n && line.trim_end().chars().all(|c| c == '`') => fence = None,
+            Some(_) => {}
+            None if ticks >= 3 => fence = Some(ticks),
+            None if line.starts_with('<') => {
+                out.push_str(&line.replace(marker, &marker.replacen('<', "&lt;", 1)));
+                continue;
+            }
+            None => {
+                out.push_str(&outside_code_spans(line, marker));
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// `marker` escaped with `\` where it is not inside a code span.
+fn outside_code_spans(line: &str, marker: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut open: Option<usize> = None;
+    let mut rest = line;
+    while !rest.is_empty() {
+        let ticks = rest.chars().take_while(|c| *c == '`').count();
+        if ticks > 0 {
+            open = match open {
+                Some(n) if n == ticks => None,
+                None => Some(ticks),
+                keep => keep,
+            };
+            out.push_str(&rest[..ticks]);
+            rest = &rest[ticks..];
+        } else if open.is_none() && rest.starts_with(marker) {
+            out.push('\\');
+            out.push_str(marker);
+            rest = &rest[marker.len()..];
+        } else {
+            let c = rest.chars().next().unwrap_or_default();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod inserted_tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_literal_everywhere() {
+        let md = "text <redacted:ip> and `code <redacted>`\n\n```sh\nrun -e A=<redacted>\n```\n\n<summary>at <redacted:ip></summary>\n";
+        let got = escape_inserted(md, "<redacted");
+        assert_eq!(
+            got,
+            "text \\<redacted:ip> and `code <redacted>`\n\n```sh\nrun -e A=<redacted>\n```\n\n<summary>at &lt;redacted:ip></summary>\n"
+        );
+    }
+}
