@@ -215,6 +215,12 @@ fn reachable(env: &[(&str, &str)], args: &[&str]) -> (i32, Value, f64) {
     let out = c
         .envs(env.iter().copied())
         .args(["--json", "--only", "docker.reachable"])
+        // One ssh login per connection, two after one another: ample on a loaded CI machine.
+        .args(if args.contains(&"--timeout") {
+            &[][..]
+        } else {
+            &["--timeout", "20"][..]
+        })
         .args(args)
         .output()
         .unwrap();

@@ -134,6 +134,14 @@ be in PATH and the user allowed to use the daemon's socket.",
             "Pick an existing context, or name the daemon directly.",
             &["docker context ls", "docker context use default"],
         ),
+        // dockerd's answer to plain HTTP on its --tlsverify port.
+        "bad_answer" if msg.contains("HTTP request to an HTTPS server") => {
+            Outcome::fail(format!("the daemon speaks TLS on this port: {msg}")).fix(
+                "Ask it over TLS, as the docker CLI would: DOCKER_TLS_VERIFY=1 and the directory with \
+ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH.",
+                &["export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker"],
+            )
+        }
         _ => Outcome::error(format!("the daemon's answer could not be used: {msg}")).fix(
             "Something answers on this endpoint, but not as the Docker Engine API does. Check that the \
 endpoint is a Docker (or Podman) API socket and not a proxy that rewrites it.",
@@ -172,6 +180,13 @@ mod tests {
             ),
             (down("ssh", "Permission denied (publickey)."), Status::Fail),
             (down("bad_answer", "not an HTTP answer"), Status::Error),
+            (
+                down(
+                    "bad_answer",
+                    "GET /_ping: the daemon answered 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
+                ),
+                Status::Fail,
+            ),
             (unified_host(), Status::Skip),
         ];
         for (facts, want) in cases {
