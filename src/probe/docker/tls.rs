@@ -123,6 +123,7 @@ impl Tls {
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     crate::probe::bounded::bytes(path, crate::probe::bounded::MAX_CONFIG)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -202,4 +203,31 @@ pub fn rustls_cause(e: &(dyn std::error::Error + 'static)) -> Option<String> {
         cur = err.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unusable_material_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let err = Tls::load(TlsFiles::in_dir(d, true)).unwrap_err();
+        assert!(
+            err.contains("ca.pem") && err.contains("No such file"),
+            "{err}"
+        );
+        std::fs::write(d.join("ca.pem"), "not a certificate\n").unwrap();
+        let err = Tls::load(TlsFiles::in_dir(d, true)).unwrap_err();
+        assert!(err.contains("no PEM certificate"), "{err}");
+        // Without verification ca.pem is not read; a lone cert.pem needs its key.pem.
+        assert!(Tls::load(TlsFiles::in_dir(d, false)).is_ok());
+        std::fs::write(d.join("cert.pem"), "").unwrap();
+        let err = Tls::load(TlsFiles::in_dir(d, false)).unwrap_err();
+        assert!(err.contains("cert.pem"), "{err}");
+        std::fs::write(d.join("key.pem"), "").unwrap();
+        let err = Tls::load(TlsFiles::in_dir(d, false)).unwrap_err();
+        assert!(err.contains("cert.pem: no PEM certificate"), "{err}");
+    }
 }
