@@ -120,7 +120,12 @@ impl Sshd {
         .unwrap();
         shim(
             d,
-            &format!("exec {} -F {} \"$@\"", real_ssh(), p("ssh_config")),
+            &format!(
+                "echo $$ >> {}\nexec {} -F {} \"$@\"",
+                p("ssh-runs"),
+                real_ssh(),
+                p("ssh_config")
+            ),
         );
         // sshd's privilege separation directory.
         let made_run_dir = !Path::new("/run/sshd").exists();
@@ -261,6 +266,15 @@ fn an_ssh_endpoint_is_reached_and_broken_ssh_fails() {
     assert_eq!(code, 0);
     assert_eq!(doc["facts"]["docker"]["server_version"], version.as_str());
     assert_eq!(doc["facts"]["docker"]["endpoint"], host.as_str());
+    // /_ping, /version, /info and the sweep share one kept ssh connection
+    // (one connection per call made four ssh logins, two after one another).
+    let runs = std::fs::read_to_string(sshd.dir.path().join("ssh-runs")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1,
+        "ssh started {} times",
+        runs.lines().count()
+    );
 
     // A context made by the docker CLI, naming the remote socket (docker --host=unix://…).
     let config = sshd.dir.path().join("docker-config");

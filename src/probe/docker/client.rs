@@ -19,10 +19,12 @@
 //!   [`Streaming::next_chunk`], still bounded by the cap and the deadline
 //!   (for `GET /containers/{id}/archive`, `/logs`).
 //!
-//! One connection per call: calls can run concurrently (`tokio::join!`).
+//! One connection per call: calls can run concurrently (`tokio::join!`); over
+//! ssh one connection is kept and reused, calls wait for it in turn.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -324,6 +326,9 @@ pub struct Client {
     deadline: Instant,
     budget: Duration,
     api_version: Option<String>,
+    /// An ssh connection kept for the next call (clones share it): one ssh
+    /// login per run, not one per call; the docker CLI keeps its connection too.
+    ssh_kept: Arc<tokio::sync::Mutex<Option<Sender>>>,
 }
 
 impl Client {
@@ -340,7 +345,17 @@ impl Client {
             deadline: Instant::from_std(deadline),
             budget,
             api_version: None,
+            ssh_kept: Arc::default(),
         }
+    }
+
+    /// A clone whose calls end by `until` instead (clean-up's grace); it
+    /// shares the negotiated version and the kept ssh connection.
+    pub fn until_with(&self, until: std::time::Instant) -> Client {
+        let mut c = self.clone();
+        c.deadline = Instant::from_std(until);
+        c.budget = until.saturating_duration_since(std::time::Instant::now());
+        c
     }
 
     /// When every call made through it ends.
@@ -420,6 +435,8 @@ impl Client {
         let what = format!("{method} {path}");
         let head = async {
             let mut stderr = None;
+            // The kept ssh connection, locked until this request's answer starts.
+            let mut keep = None;
             let (sender, peer) = match &self.endpoint {
                 Endpoint::Unix(p) => {
                     let s = UnixStream::connect(p)
@@ -454,20 +471,44 @@ impl Client {
                     (handshake(s, &what).await?, None)
                 }
                 Endpoint::Ssh(spec) => {
-                    let (s, err) = ssh::spawn(spec, self.budget).map_err(|e| {
-                        ClientError::new(
-                            ErrorKind::Ssh,
-                            format!("cannot start ssh for {}: {e}", self.endpoint),
-                        )
-                    })?;
-                    stderr = Some(err);
-                    (handshake(s, &what).await?, None)
+                    let mut kept = self.ssh_kept.lock().await;
+                    let reused = match kept.take() {
+                        // Busy with a body nobody reads yet: a new connection, not a wait.
+                        Some(mut s) if !s.is_closed() => {
+                            match tokio::time::timeout(Duration::from_millis(200), s.ready()).await
+                            {
+                                Ok(Ok(())) => Some(s),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    let sender = match reused {
+                        Some(s) => s,
+                        None => {
+                            let (s, err) = ssh::spawn(spec, self.budget).map_err(|e| {
+                                ClientError::new(
+                                    ErrorKind::Ssh,
+                                    format!("cannot start ssh for {}: {e}", self.endpoint),
+                                )
+                            })?;
+                            stderr = Some(err);
+                            handshake(s, &what).await?
+                        }
+                    };
+                    keep = Some(kept);
+                    (sender, None)
                 }
             };
             let req = self.build(method.clone(), path, json)?;
             let mut sender = sender;
             match sender.send_request(req).await {
-                Ok(resp) => Ok::<_, ClientError>((resp, peer)),
+                Ok(resp) => {
+                    if let Some(mut kept) = keep {
+                        *kept = Some(sender);
+                    }
+                    Ok::<_, ClientError>((resp, peer))
+                }
                 Err(e) => Err(self.send_error(&what, &e, stderr.take()).await),
             }
         };
