@@ -220,7 +220,7 @@ fn reachable(env: &[(&str, &str)], args: &[&str]) -> (i32, Value, f64) {
     let out = c
         .envs(env.iter().copied())
         .args(["--json", "--only", "docker.reachable"])
-        // One ssh login per connection, two after one another: ample on a loaded CI machine.
+        // An ssh login or two: ample on a loaded CI machine.
         .args(if args.contains(&"--timeout") {
             &[][..]
         } else {
