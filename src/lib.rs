@@ -38,7 +38,8 @@
 //!   redacted) and [`redact::raw`] (the raw inputs a bundle stores).
 //! - For integration tests of the Engine client and the image readers only:
 //!   `probe::docker::{run, JSON_CAP, client, endpoint::DEFAULT_HOST,
-//!   scratch_container::remove}` and `probe::image::{analyze, ImageInspect,
+//!   scratch_container::remove}` (`client::Endpoint` names the `ssh::Spec`
+//!   and `tls::Tls` of its ssh and TLS variants) and `probe::image::{analyze, ImageInspect,
 //!   TarFiles}`.
 //! - For the fuzz targets in `fuzz/` and `tests/fuzz_corpus.rs` only: the
 //!   doc-hidden `fuzzing` module, one `fn(&[u8])` per target (listed in

@@ -65,7 +65,7 @@ fn hanging_daemon_ends_within_the_timeout() {
 }
 
 #[test]
-fn no_docker_skips_and_ssh_is_unsupported() {
+fn no_docker_skips_and_an_unsupported_endpoint_fails() {
     let (_, doc, _) = doctor(&["--json", "--no-docker"], "unix:///nonexistent");
     assert_eq!(doc["facts"]["docker_probe"]["outcome"], "skipped");
     for c in doc["checks"].as_array().unwrap() {
@@ -73,16 +73,14 @@ fn no_docker_skips_and_ssh_is_unsupported() {
             assert_eq!(c["status"], "skip", "{c}");
         }
     }
-    let (_, doc, _) = doctor(
+    // An endpoint the doctor cannot ask never passes with a warning.
+    let (code, doc, _) = doctor(
         &["--json", "--only", "docker.reachable"],
-        "ssh://me@build-host",
+        "npipe:////./pipe/docker_engine",
     );
     let r = check(&doc, "docker.reachable");
-    assert_eq!(r["status"], "warn");
-    assert!(
-        r["message"].as_str().unwrap().contains("not supported yet"),
-        "{r}"
-    );
+    assert_eq!((code, r["status"].as_str()), (1, Some("fail")), "{r}");
+    assert!(r["message"].as_str().unwrap().contains("named pipe"), "{r}");
 }
 
 #[test]

@@ -35,7 +35,7 @@ pub enum ProbeOutcome {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DockerError {
     /// `no_socket`, `permission_denied`, `refused`, `timeout`, `bad_answer`,
-    /// `unsupported_endpoint`, `connect`, `config`, `skipped`.
+    /// `unsupported_endpoint`, `tls`, `ssh`, `connect`, `config`, `skipped`.
     pub kind: String,
     pub message: String,
 }

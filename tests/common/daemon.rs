@@ -47,6 +47,17 @@ impl ExtraDaemon {
     /// Starts `dockerd` with `config` (daemon.json text) as daemon number `n`
     /// (1..=20: its bridge and subnet), and waits until it answers.
     pub fn start(name: &str, n: u8, config: &str, socket_activated: bool) -> Result<Self, String> {
+        Self::start_with(name, n, config, socket_activated, &[])
+    }
+
+    /// [`Self::start`] with more dockerd arguments (another `-H`, TLS flags).
+    pub fn start_with(
+        name: &str,
+        n: u8,
+        config: &str,
+        socket_activated: bool,
+        extra: &[String],
+    ) -> Result<Self, String> {
         let dir = PathBuf::from(format!("/tmp/sdctr-d{n}"));
         cleanup_dir(&dir);
         std::fs::create_dir_all(dir.join("data")).map_err(|e| e.to_string())?;
@@ -89,6 +100,7 @@ impl ExtraDaemon {
             bridge,
             "--iptables=false".into(),
         ];
+        args.extend(extra.iter().cloned());
         let log = std::fs::File::create(dir.join("dockerd.log")).map_err(|e| e.to_string())?;
         let mut cmd = if socket_activated {
             let listener = UnixListener::bind(&socket).map_err(|e| e.to_string())?;

@@ -8,13 +8,18 @@ pub(crate) static CHECK: Check = Check {
     explain: "Asks the Docker Engine API directly (not the docker CLI): --docker-host, else DOCKER_HOST, \
 else the current docker context (DOCKER_CONTEXT, then currentContext in ~/.docker/config.json, whose \
 endpoint is in ~/.docker/contexts/meta/<sha256 of the name>/meta.json), else \
-unix:///var/run/docker.sock. It negotiates the API version with GET /_ping, then reads GET /version \
-and GET /info concurrently, all within --timeout (5 s). No socket, permission denied, a refused \
-connection, a daemon that does not answer in time, or a garbled answer each get their own remedy. \
-ssh:// and TLS endpoints are not supported yet.",
+unix:///var/run/docker.sock. tcp:// endpoints use TLS as the docker CLI does: DOCKER_TLS_VERIFY \
+(the daemon verified against ca.pem) or DOCKER_TLS, with ca.pem, cert.pem and key.pem from \
+DOCKER_CERT_PATH (default ~/.docker), or a context's TLS material; ssh://[user@]host[:port] endpoints \
+run `ssh -T -o BatchMode=yes … HOST docker system dial-stdio` per connection. It negotiates the API \
+version with GET /_ping, then reads GET /version and GET /info concurrently, all within --timeout \
+(5 s). An endpoint that cannot be asked always fails, in any mode: no socket, permission denied, a \
+refused connection, a failed TLS handshake or ssh login, an endpoint kind the doctor cannot speak, a \
+daemon that does not answer in time each get their own remedy; a garbled answer is an error.",
     sources: &[
         "Docker Engine API reference: /_ping (API-Version header), /version, /info",
         "docker/cli cli/context/store (context meta stored under contexts/meta/<sha256(name)>)",
+        "docker/cli cli/flags/options.go (DOCKER_TLS_VERIFY, DOCKER_TLS, DOCKER_CERT_PATH) and cli/connhelper (ssh … docker system dial-stdio)",
         "Docker docs: Linux post-installation steps (docker group); rootless mode ($XDG_RUNTIME_DIR/docker.sock)",
     ],
     run,
@@ -100,18 +105,45 @@ at $XDG_RUNTIME_DIR/docker.sock.",
 Look at its log and restart it; raise --timeout only for a slow remote daemon.",
             &["sudo journalctl -u docker --since -10min", "sudo systemctl restart docker"],
         ),
-        "unsupported_endpoint" => Outcome::warn(format!("cannot ask this daemon yet: {msg}")).fix(
-            "The doctor speaks plain HTTP over unix:// and tcp:// only. Forward the remote socket over ssh \
-and point the doctor at the local end.",
+        // A CI job must not pass without a daemon check: never a warning.
+        "unsupported_endpoint" => Outcome::fail(format!("cannot ask this daemon: {msg}")).fix(
+            "The doctor speaks to unix://, tcp:// (with TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH) \
+and ssh:// endpoints, as the docker CLI does on Linux. Name one of those.",
             &[
-                "ssh -nNT -L /tmp/remote-docker.sock:/var/run/docker.sock user@host &",
-                "sdctr-doctor --docker-host unix:///tmp/remote-docker.sock",
+                "export DOCKER_HOST=ssh://user@host   # or tcp://host:2376 with DOCKER_TLS_VERIFY=1",
+                "docker context ls",
+            ],
+        ),
+        "tls" => Outcome::fail(format!("no TLS session with the daemon: {msg}")).fix(
+            "ca.pem must be the CA that signed the daemon's certificate, which must name the host you connect \
+to (subjectAltName DNS or IP); cert.pem and key.pem must be a client certificate signed by the daemon's \
+--tlscacert. Try the same material with the docker CLI and openssl.",
+            &[
+                "docker --tlsverify -H \"$DOCKER_HOST\" version",
+                "openssl verify -CAfile \"$DOCKER_CERT_PATH/ca.pem\" \"$DOCKER_CERT_PATH/cert.pem\"",
+            ],
+        ),
+        "ssh" => Outcome::fail(format!("no answer over ssh: {msg}")).fix(
+            "The doctor runs ssh with BatchMode=yes (no prompts): the host key must be known and the key \
+usable without a passphrase prompt (ssh-agent). On the remote host the docker CLI (18.09 or newer) must \
+be in PATH and the user allowed to use the daemon's socket.",
+            &[
+                "ssh -o BatchMode=yes user@host docker version",
+                "ssh-add   # load the key into ssh-agent",
             ],
         ),
         "config" => Outcome::fail(format!("the docker configuration names no usable daemon: {msg}")).fix(
             "Pick an existing context, or name the daemon directly.",
             &["docker context ls", "docker context use default"],
         ),
+        // dockerd's answer to plain HTTP on its --tlsverify port.
+        "bad_answer" if msg.contains("HTTP request to an HTTPS server") => {
+            Outcome::fail(format!("the daemon speaks TLS on this port: {msg}")).fix(
+                "Ask it over TLS, as the docker CLI would: DOCKER_TLS_VERIFY=1 and the directory with \
+ca.pem, cert.pem and key.pem in DOCKER_CERT_PATH.",
+                &["export DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=~/.docker"],
+            )
+        }
         _ => Outcome::error(format!("the daemon's answer could not be used: {msg}")).fix(
             "Something answers on this endpoint, but not as the Docker Engine API does. Check that the \
 endpoint is a Docker (or Podman) API socket and not a proxy that rewrites it.",
@@ -141,10 +173,22 @@ mod tests {
                 Status::Fail,
             ),
             (
-                down("unsupported_endpoint", "ssh://h: not supported yet"),
-                Status::Warn,
+                down("unsupported_endpoint", "npipe:////./pipe/x: not supported"),
+                Status::Fail,
             ),
+            (
+                down("tls", "invalid peer certificate: UnknownIssuer"),
+                Status::Fail,
+            ),
+            (down("ssh", "Permission denied (publickey)."), Status::Fail),
             (down("bad_answer", "not an HTTP answer"), Status::Error),
+            (
+                down(
+                    "bad_answer",
+                    "GET /_ping: the daemon answered 400 Bad Request: Client sent an HTTP request to an HTTPS server.",
+                ),
+                Status::Fail,
+            ),
             (unified_host(), Status::Skip),
         ];
         for (facts, want) in cases {

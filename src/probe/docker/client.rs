@@ -1,9 +1,10 @@
 //! A small Docker Engine API client: hyper 1 (HTTP/1.1) over a tokio
-//! `UnixStream` (`unix://`) or `TcpStream` (`tcp://`), no TLS, no ssh.
+//! `UnixStream` (`unix://`), a `TcpStream` (`tcp://`), TLS on TCP (rustls,
+//! [`super::tls`]) or an ssh process's pipes ([`super::ssh`]).
 //!
 //! API (everything async, run it on a tokio runtime, current_thread is fine):
-//! - [`Endpoint::parse`] a `DOCKER_HOST`-style URL; `ssh://`, `https://`, `npipe://`
-//!   and `fd://` give [`ErrorKind::Unsupported`].
+//! - [`Endpoint::parse`] a `DOCKER_HOST`-style URL; `https://`, `npipe://`
+//!   and `fd://` give [`ErrorKind::Unsupported`]; [`Endpoint::with_tls`] adds TLS.
 //! - [`Client::new`]`(endpoint, budget)`: every call made through the client
 //!   ends within `budget` of its creation or fails with [`ErrorKind::Timeout`].
 //! - [`Client::negotiate`]: `GET /_ping`, then every later path is prefixed with
@@ -18,10 +19,12 @@
 //!   [`Streaming::next_chunk`], still bounded by the cap and the deadline
 //!   (for `GET /containers/{id}/archive`, `/logs`).
 //!
-//! One connection per call: calls can run concurrently (`tokio::join!`).
+//! One connection per call: calls can run concurrently (`tokio::join!`); over
+//! ssh one connection is kept and reused, calls wait for it in turn.
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -33,6 +36,9 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 use tokio::time::{timeout_at, Instant};
+
+use super::ssh::{self, Spec};
+use super::tls::{self, Tls, TlsFiles};
 
 /// The newest API version this client asks for (Engine 29.0 speaks 1.52).
 pub const MAX_API_VERSION: (u32, u32) = (1, 52);
@@ -49,8 +55,12 @@ pub enum ErrorKind {
     Timeout,
     /// Not HTTP, an error status, a cut or oversized body, or unexpected JSON.
     BadAnswer,
-    /// An endpoint this client cannot talk to (ssh, TLS, npipe).
+    /// An endpoint this client cannot talk to (npipe, fd, https).
     Unsupported,
+    /// The TLS material cannot be used, or the handshake failed.
+    Tls,
+    /// ssh failed, or the remote `docker system dial-stdio` did.
+    Ssh,
     /// Any other connection failure (DNS, unreachable network).
     Connect,
 }
@@ -64,6 +74,8 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::BadAnswer => "bad_answer",
             ErrorKind::Unsupported => "unsupported_endpoint",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Ssh => "ssh",
             ErrorKind::Connect => "connect",
         }
     }
@@ -96,6 +108,8 @@ impl std::error::Error for ClientError {}
 pub enum Endpoint {
     Unix(PathBuf),
     Tcp { host: String, port: u16 },
+    Tls { host: String, port: u16, tls: Tls },
+    Ssh(Spec),
 }
 
 impl Endpoint {
@@ -145,7 +159,12 @@ impl Endpoint {
                     port,
                 })
             }
-            "ssh" => Err(unsupported("ssh://")),
+            "ssh" => Spec::parse(rest).map(Endpoint::Ssh).map_err(|e| {
+                ClientError::new(
+                    ErrorKind::Unsupported,
+                    format!("{url}: not a valid ssh URL: {e}"),
+                )
+            }),
             "https" => Err(unsupported("TLS (https://)")),
             "npipe" => Err(unsupported("Windows named pipe (npipe://)")),
             "fd" => Err(unsupported("systemd socket (fd://)")),
@@ -155,6 +174,23 @@ impl Endpoint {
 
     pub fn is_unix(&self) -> bool {
         matches!(self, Endpoint::Unix(_))
+    }
+
+    /// A `tcp://` endpoint spoken to over TLS with `files`; other kinds are
+    /// returned as they are (the docker CLI uses TLS on TCP only).
+    pub fn with_tls(self, files: TlsFiles) -> Result<Endpoint, ClientError> {
+        match self {
+            Endpoint::Tcp { host, port } => {
+                let tls = Tls::load(files).map_err(|e| {
+                    ClientError::new(
+                        ErrorKind::Tls,
+                        format!("tcp://{host}:{port}: cannot use the TLS material: {e}"),
+                    )
+                })?;
+                Ok(Endpoint::Tls { host, port, tls })
+            }
+            other => Ok(other),
+        }
     }
 }
 
@@ -166,6 +202,20 @@ impl fmt::Display for Endpoint {
                 write!(f, "tcp://[{host}]:{port}")
             }
             Endpoint::Tcp { host, port } => write!(f, "tcp://{host}:{port}"),
+            Endpoint::Tls { host, port, tls } => {
+                let host = if host.contains(':') {
+                    format!("[{host}]")
+                } else {
+                    host.clone()
+                };
+                let how = if tls.files.verify {
+                    "TLS, daemon verified"
+                } else {
+                    "TLS, daemon not verified"
+                };
+                write!(f, "tcp://{host}:{port} ({how})")
+            }
+            Endpoint::Ssh(spec) => spec.fmt(f),
         }
     }
 }
@@ -276,6 +326,9 @@ pub struct Client {
     deadline: Instant,
     budget: Duration,
     api_version: Option<String>,
+    /// An ssh connection kept for the next call (clones share it): one ssh
+    /// login per run, not one per call; the docker CLI keeps its connection too.
+    ssh_kept: Arc<tokio::sync::Mutex<Option<Sender>>>,
 }
 
 impl Client {
@@ -292,7 +345,17 @@ impl Client {
             deadline: Instant::from_std(deadline),
             budget,
             api_version: None,
+            ssh_kept: Arc::default(),
         }
+    }
+
+    /// A clone whose calls end by `until` instead (clean-up's grace); it
+    /// shares the negotiated version and the kept ssh connection.
+    pub fn until_with(&self, until: std::time::Instant) -> Client {
+        let mut c = self.clone();
+        c.deadline = Instant::from_std(until);
+        c.budget = until.saturating_duration_since(std::time::Instant::now());
+        c
     }
 
     /// When every call made through it ends.
@@ -371,6 +434,9 @@ impl Client {
     ) -> Result<Streaming, ClientError> {
         let what = format!("{method} {path}");
         let head = async {
+            let mut stderr = None;
+            // The kept ssh connection, locked until this request's answer starts.
+            let mut keep = None;
             let (sender, peer) = match &self.endpoint {
                 Endpoint::Unix(p) => {
                     let s = UnixStream::connect(p)
@@ -388,20 +454,63 @@ impl Client {
                         .map_err(|e| connect_error(&self.endpoint, &e))?;
                     (handshake(s, &what).await?, None)
                 }
+                Endpoint::Tls { host, port, tls } => {
+                    let s = TcpStream::connect((host.as_str(), *port))
+                        .await
+                        .map_err(|e| connect_error(&self.endpoint, &e))?;
+                    let s = tls.connect(host, s).await.map_err(|e| {
+                        ClientError::new(
+                            ErrorKind::Tls,
+                            format!(
+                                "TLS handshake with {} failed: {}",
+                                self.endpoint,
+                                tls::rustls_cause(&e).unwrap_or_else(|| e.to_string())
+                            ),
+                        )
+                    })?;
+                    (handshake(s, &what).await?, None)
+                }
+                Endpoint::Ssh(spec) => {
+                    let mut kept = self.ssh_kept.lock().await;
+                    let reused = match kept.take() {
+                        // Busy with a body nobody reads yet: a new connection, not a wait.
+                        Some(mut s) if !s.is_closed() => {
+                            match tokio::time::timeout(Duration::from_millis(200), s.ready()).await
+                            {
+                                Ok(Ok(())) => Some(s),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    };
+                    let sender = match reused {
+                        Some(s) => s,
+                        None => {
+                            let (s, err) = ssh::spawn(spec, self.budget).map_err(|e| {
+                                ClientError::new(
+                                    ErrorKind::Ssh,
+                                    format!("cannot start ssh for {}: {e}", self.endpoint),
+                                )
+                            })?;
+                            stderr = Some(err);
+                            handshake(s, &what).await?
+                        }
+                    };
+                    keep = Some(kept);
+                    (sender, None)
+                }
             };
             let req = self.build(method.clone(), path, json)?;
             let mut sender = sender;
-            let resp = sender.send_request(req).await.map_err(|e| {
-                ClientError::new(
-                    ErrorKind::BadAnswer,
-                    format!(
-                        "{what}: not an HTTP answer from {}: {}",
-                        self.endpoint,
-                        chain(&e)
-                    ),
-                )
-            })?;
-            Ok::<_, ClientError>((resp, peer))
+            match sender.send_request(req).await {
+                Ok(resp) => {
+                    if let Some(mut kept) = keep {
+                        *kept = Some(sender);
+                    }
+                    Ok::<_, ClientError>((resp, peer))
+                }
+                Err(e) => Err(self.send_error(&what, &e, stderr.take()).await),
+            }
         };
         let (resp, peer) = timeout_at(self.deadline, head)
             .await
@@ -436,8 +545,10 @@ impl Client {
         json: Option<Bytes>,
     ) -> Result<Request<Full<Bytes>>, ClientError> {
         let host = match &self.endpoint {
-            Endpoint::Unix(_) => "localhost".to_owned(),
-            Endpoint::Tcp { host, port } => format!("{host}:{port}"),
+            Endpoint::Unix(_) | Endpoint::Ssh(_) => "localhost".to_owned(),
+            Endpoint::Tcp { host, port } | Endpoint::Tls { host, port, .. } => {
+                format!("{host}:{port}")
+            }
         };
         let mut b = Request::builder()
             .method(method)
@@ -459,6 +570,63 @@ impl Client {
                 format!("bad request path {path}: {e}"),
             )
         })
+    }
+}
+
+impl Client {
+    /// Why a request got no answer: over TLS a rustls error, over ssh what
+    /// ssh said on stderr, else not HTTP.
+    async fn send_error(
+        &self,
+        what: &str,
+        e: &hyper::Error,
+        stderr: Option<tokio::task::JoinHandle<String>>,
+    ) -> ClientError {
+        match &self.endpoint {
+            Endpoint::Tls { .. } => {
+                if let Some(cause) = tls::rustls_cause(e) {
+                    return ClientError::new(
+                        ErrorKind::Tls,
+                        format!("{what}: TLS with {} failed: {cause}", self.endpoint),
+                    );
+                }
+            }
+            Endpoint::Ssh(_) => {
+                // ssh has ended or is about to: its stderr closes then.
+                let said = match stderr {
+                    Some(h) => timeout_at(
+                        self.deadline.min(Instant::now() + Duration::from_secs(2)),
+                        h,
+                    )
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default(),
+                    None => String::new(),
+                };
+                let said = if said.is_empty() {
+                    "(ssh printed nothing)".to_owned()
+                } else {
+                    said.lines().collect::<Vec<_>>().join(" / ")
+                };
+                return ClientError::new(
+                    ErrorKind::Ssh,
+                    format!(
+                        "{what}: no answer through {} (ssh … docker system dial-stdio): {said}",
+                        self.endpoint
+                    ),
+                );
+            }
+            _ => {}
+        }
+        ClientError::new(
+            ErrorKind::BadAnswer,
+            format!(
+                "{what}: not an HTTP answer from {}: {}",
+                self.endpoint,
+                chain(e)
+            ),
+        )
     }
 }
 
@@ -576,8 +744,12 @@ mod tests {
             Endpoint::parse("tcp://[::1]:2375").unwrap().to_string(),
             "tcp://[::1]:2375"
         );
+        assert_eq!(
+            Endpoint::parse("ssh://me@host:2222").unwrap().to_string(),
+            "ssh://me@host:2222"
+        );
         for (url, word) in [
-            ("ssh://me@host", "ssh://"),
+            ("ssh://me:pw@host", "password"),
             ("https://host:2376", "TLS"),
             ("npipe:////./pipe/docker_engine", "named pipe"),
             ("/var/run/docker.sock", "not a Docker host URL"),

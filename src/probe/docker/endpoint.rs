@@ -3,21 +3,33 @@
 //! `$DOCKER_CONFIG/config.json` (default `~/.docker`) > `unix:///var/run/docker.sock`.
 //! A context's endpoint is `Endpoints.docker.Host` in
 //! `contexts/meta/<sha256 hex of the name>/meta.json` under the config dir.
+//!
+//! TLS as the docker CLI sets it (cli/flags/options.go, cli/context/docker):
+//! for the flag, `DOCKER_HOST` and the default context, `DOCKER_TLS_VERIFY`
+//! (any non-empty value) means TLS with the daemon verified and `DOCKER_TLS`
+//! TLS without verification, the files in `DOCKER_CERT_PATH` (default: the
+//! config dir); with either and no host, `tcp://localhost:2376`. A context
+//! has TLS when it has material under `contexts/tls/<hash>/docker/` or
+//! `SkipTLSVerify` in its meta; only then.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::tls::TlsFiles;
+
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+/// The docker CLI's host when TLS is asked for and no host is named.
+pub const DEFAULT_TLS_HOST: &str = "tcp://localhost:2376";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub host: String,
     /// `--docker-host`, `DOCKER_HOST`, `context NAME`, `default`.
     pub source: String,
-    /// The endpoint would need TLS, which the client does not speak yet.
-    pub tls: bool,
+    /// TLS on a `tcp://` host, and its material.
+    pub tls: Option<TlsFiles>,
 }
 
 /// What resolution reads from the environment (injectable for tests).
@@ -37,7 +49,19 @@ pub fn live_env(name: &str) -> Option<String> {
 }
 
 pub fn resolve(flag: Option<&str>, env: &Env) -> Result<Resolved, String> {
-    let tls_env = env.get("DOCKER_TLS_VERIFY").is_some() || env.get("DOCKER_TLS").is_some();
+    let config_dir = env
+        .get("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| env.home.as_ref().map(|h| h.join(".docker")));
+    let verify = env.get("DOCKER_TLS_VERIFY").is_some();
+    let tls_env = (verify || env.get("DOCKER_TLS").is_some()).then(|| {
+        let dir = env
+            .get("DOCKER_CERT_PATH")
+            .map(PathBuf::from)
+            .or_else(|| config_dir.clone())
+            .unwrap_or_default();
+        TlsFiles::in_dir(&dir, verify)
+    });
     if let Some(h) = flag.filter(|h| !h.is_empty()) {
         return Ok(Resolved {
             host: h.to_owned(),
@@ -52,10 +76,6 @@ pub fn resolve(flag: Option<&str>, env: &Env) -> Result<Resolved, String> {
             tls: tls_env,
         });
     }
-    let config_dir = env
-        .get("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| env.home.as_ref().map(|h| h.join(".docker")));
     let context = match env.get("DOCKER_CONTEXT") {
         Some(c) => Some((c, "DOCKER_CONTEXT")),
         None => config_dir
@@ -64,20 +84,25 @@ pub fn resolve(flag: Option<&str>, env: &Env) -> Result<Resolved, String> {
             .map(|c| (c, "config.json")),
     };
     match (context, config_dir) {
-        (Some((name, _)), _) if name == "default" => Ok(default_host()),
+        (Some((name, _)), _) if name == "default" => Ok(default_host(tls_env)),
         (Some((name, from)), Some(dir)) => context_host(&dir, &name, from),
         (Some((name, from)), None) => Err(format!(
             "docker context '{name}' (from {from}): no docker config directory (set HOME or DOCKER_CONFIG)"
         )),
-        (None, _) => Ok(default_host()),
+        (None, _) => Ok(default_host(tls_env)),
     }
 }
 
-fn default_host() -> Resolved {
+fn default_host(tls: Option<TlsFiles>) -> Resolved {
     Resolved {
-        host: DEFAULT_HOST.into(),
+        host: if tls.is_some() {
+            DEFAULT_TLS_HOST
+        } else {
+            DEFAULT_HOST
+        }
+        .into(),
         source: "default".into(),
-        tls: false,
+        tls,
     }
 }
 
@@ -120,6 +145,8 @@ fn context_host(config_dir: &Path, name: &str, from: &str) -> Result<Resolved, S
     struct DockerEndpoint {
         #[serde(rename = "Host")]
         host: Option<String>,
+        #[serde(rename = "SkipTLSVerify", default)]
+        skip_tls_verify: bool,
     }
     let hash = context_dir_name(name);
     let meta = config_dir
@@ -134,6 +161,11 @@ fn context_host(config_dir: &Path, name: &str, from: &str) -> Result<Resolved, S
             meta.display()
         )
     })?;
+    let skip_verify = parsed
+        .endpoints
+        .docker
+        .as_ref()
+        .is_some_and(|d| d.skip_tls_verify);
     let host = parsed
         .endpoints
         .docker
@@ -146,11 +178,8 @@ fn context_host(config_dir: &Path, name: &str, from: &str) -> Result<Resolved, S
             )
         })?;
     // TLS material for a context lives beside its meta, under contexts/tls/<hash>/docker.
-    let tls = config_dir
-        .join("contexts/tls")
-        .join(&hash)
-        .join("docker")
-        .is_dir();
+    let tls_dir = config_dir.join("contexts/tls").join(&hash).join("docker");
+    let tls = (tls_dir.is_dir() || skip_verify).then(|| TlsFiles::in_dir(&tls_dir, !skip_verify));
     Ok(Resolved {
         host,
         source: format!("context {name}"),
@@ -235,12 +264,81 @@ mod tests {
         // DOCKER_CONFIG replaces ~/.docker.
         let r = resolve_with(None, &[("DOCKER_CONFIG", cfg.to_str().unwrap())], None);
         assert_eq!(r.source, "context rootless");
+    }
+
+    #[test]
+    fn tls_the_way_the_docker_cli_sets_it() {
+        let home = tempfile::tempdir().unwrap();
+        let h = Some(home.path());
+        let certs = home.path().join("certs");
+        std::fs::create_dir_all(&certs).unwrap();
+        std::fs::write(certs.join("cert.pem"), "").unwrap();
+        let dir = certs.to_str().unwrap();
+
         let r = resolve_with(
             None,
-            &[("DOCKER_HOST", "tcp://a:2376"), ("DOCKER_TLS_VERIFY", "1")],
+            &[
+                ("DOCKER_HOST", "tcp://a:2376"),
+                ("DOCKER_TLS_VERIFY", "1"),
+                ("DOCKER_CERT_PATH", dir),
+            ],
             h,
         );
-        assert!(r.tls);
+        let t = r.tls.unwrap();
+        assert!(t.verify);
+        assert_eq!(t.ca, certs.join("ca.pem"));
+        assert_eq!(
+            t.client,
+            Some((certs.join("cert.pem"), certs.join("key.pem")))
+        );
+        // Any non-empty value turns verification on, "0" too (os.Getenv != "").
+        let r = resolve_with(Some("tcp://a:2376"), &[("DOCKER_TLS_VERIFY", "0")], h);
+        assert!(r.tls.unwrap().verify);
+        // DOCKER_TLS alone: TLS without verification; default files in ~/.docker.
+        let r = resolve_with(
+            None,
+            &[("DOCKER_HOST", "tcp://a:2376"), ("DOCKER_TLS", "1")],
+            h,
+        );
+        let t = r.tls.unwrap();
+        assert!(!t.verify);
+        assert_eq!(t.ca, home.path().join(".docker/ca.pem"));
+        assert_eq!(t.client, None);
+        // Port 2376 alone does not mean TLS: the CLI speaks plain HTTP there.
+        let r = resolve_with(None, &[("DOCKER_HOST", "tcp://a:2376")], h);
+        assert_eq!(r.tls, None);
+        // TLS asked for and no host: tcp://localhost:2376.
+        let r = resolve_with(None, &[("DOCKER_TLS_VERIFY", "1")], h);
+        assert_eq!((r.host.as_str(), r.tls.is_some()), (DEFAULT_TLS_HOST, true));
+    }
+
+    #[test]
+    fn context_tls_material() {
+        let home = tempfile::tempdir().unwrap();
+        let cfg = home.path().join(".docker");
+        write_context(&cfg, "plain", "tcp://10.0.0.9:2375");
+        write_context(&cfg, "secure", "tcp://10.0.0.9:2376");
+        let tls = cfg
+            .join("contexts/tls")
+            .join(context_dir_name("secure"))
+            .join("docker");
+        std::fs::create_dir_all(&tls).unwrap();
+        for f in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(tls.join(f), "").unwrap();
+        }
+        let h = Some(home.path());
+        // A context ignores DOCKER_TLS_VERIFY: its own material decides.
+        let r = resolve_with(
+            None,
+            &[("DOCKER_CONTEXT", "plain"), ("DOCKER_TLS_VERIFY", "1")],
+            h,
+        );
+        assert_eq!(r.tls, None);
+        let r = resolve_with(None, &[("DOCKER_CONTEXT", "secure")], h);
+        let t = r.tls.unwrap();
+        assert!(t.verify);
+        assert_eq!(t.ca, tls.join("ca.pem"));
+        assert_eq!(t.client, Some((tls.join("cert.pem"), tls.join("key.pem"))));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod endpoint;
 pub(crate) mod engine;
 pub mod image;
 pub mod scratch_container;
+pub mod ssh;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -148,18 +150,16 @@ fn resolve(opts: &Options) -> Result<endpoint::Resolved, String> {
     )
 }
 
-/// A resolved endpoint this client can talk to: not TLS, a known scheme.
+/// A resolved endpoint this client can talk to: a known scheme, its TLS material read.
 fn connectable(r: &endpoint::Resolved) -> Result<Endpoint, ClientError> {
-    if r.tls {
-        return Err(ClientError::new(
-            ErrorKind::Unsupported,
-            format!(
-                "{} ({}) needs TLS (DOCKER_TLS_VERIFY or context TLS material): TLS endpoints are not supported yet",
-                r.host, r.source
-            ),
-        ));
+    let ep = Endpoint::parse(&r.host)?;
+    match &r.tls {
+        Some(files) => ep.with_tls(files.clone()).map_err(|e| ClientError {
+            message: format!("{} (TLS from {})", e.message, r.source),
+            ..e
+        }),
+        None => Ok(ep),
     }
-    Endpoint::parse(&r.host)
 }
 
 /// Asks one endpoint on a private current-thread runtime.

@@ -464,7 +464,6 @@ pub(crate) async fn sweep_once(client: &Client) -> Vec<String> {
     // Clean-up's grace, as for the run's own probe containers: a run with a
     // very short --timeout still removes what killed runs left.
     let until = client.deadline().max(Instant::now()) + super::CLEANUP_GRACE;
-    let mut c = removal_client(client.endpoint().clone(), until);
-    c.set_api_version(client.api_version());
-    sweep(&c).await.unwrap_or_default()
+    // A clone: over ssh it shares the run's one connection.
+    sweep(&client.until_with(until)).await.unwrap_or_default()
 }
