@@ -23,10 +23,16 @@ assets=target/package/assets
 rm -rf "$assets"
 variant=()
 if "$bin" man >/dev/null 2>&1 && "$bin" completions bash >/dev/null 2>&1; then
-  mkdir -p "$assets"
-  "$bin" man >"$assets/sdctr-doctor.1"
-  grep -q '^\.TH ' "$assets/sdctr-doctor.1" || { log "error: \`sdctr-doctor man\` printed no roff (.TH)"; exit 1; }
-  gzip -9n "$assets/sdctr-doctor.1"
+  mkdir -p "$assets/man"
+  "$bin" man >"$assets/man/sdctr-doctor.1"
+  # sdctr-doctor-lint(1) and the like, for each subcommand that has a page.
+  for sub in capture lint container; do
+    "$bin" man "$sub" >"$assets/man/sdctr-doctor-$sub.1" 2>/dev/null || rm -f "$assets/man/sdctr-doctor-$sub.1"
+  done
+  for page in "$assets"/man/*.1; do
+    grep -q '^\.TH ' "$page" || { log "error: $page: no roff (.TH) from \`sdctr-doctor man\`"; exit 1; }
+    gzip -9n "$page"
+  done
   "$bin" completions bash >"$assets/sdctr-doctor.bash"
   "$bin" completions zsh >"$assets/_sdctr-doctor"
   "$bin" completions fish >"$assets/sdctr-doctor.fish"

@@ -323,8 +323,16 @@ fn deb_installs_and_runs_in_a_clean_root() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).starts_with(&format!("sdctr-doctor {}", env!("CARGO_PKG_VERSION"))));
 
-    // Packaged only once the binary has `man` and `completions` (package-deb.sh).
-    if files.contains(&"/usr/share/man/man1/sdctr-doctor.1.gz") {
+    // Packaged exactly when the binary has `man` and `completions` (package-deb.sh).
+    let has_man = Command::new(static_bin().unwrap())
+        .arg("man")
+        .output()
+        .unwrap()
+        .status
+        .success();
+    let packaged = files.contains(&"/usr/share/man/man1/sdctr-doctor.1.gz");
+    assert_eq!(packaged, has_man, "man page packaged: {said}");
+    if packaged {
         let out = root.sh(
             "zcat /usr/share/man/man1/sdctr-doctor.1.gz | grep -c '^\\.TH' && \
              bash -c 'source /usr/share/bash-completion/completions/sdctr-doctor; complete -p sdctr-doctor'",
