@@ -154,7 +154,14 @@ fn reachable(env: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
     }
     let out = c
         .envs(env.iter().copied())
-        .args(["--json", "--no-redact", "--only", "docker.reachable", "--timeout", "10"])
+        .args([
+            "--json",
+            "--no-redact",
+            "--only",
+            "docker.reachable",
+            "--timeout",
+            "10",
+        ])
         .args(args)
         .output()
         .unwrap();

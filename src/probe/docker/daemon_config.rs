@@ -60,10 +60,20 @@ pub(crate) fn read(pid: i32) -> DaemonConfig {
     // The file as the daemon sees it (its own mount namespace: right also
     // when the doctor runs in a container with the host's PID namespace),
     // else as this process sees it.
-    let in_daemon_root = format!("/proc/{pid}/root{}", c.file);
-    let read = live
-        .read_text(&in_daemon_root)
-        .or_else(|_| live.read_text(&c.file));
+    // Own view only in the daemon's mount namespace: a doctor in a container
+    // (`--pid host` without CAP_SYS_PTRACE) would read its own, empty /etc.
+    let path = if live.path(&format!("/proc/{pid}/root/")).metadata().is_ok() {
+        format!("/proc/{pid}/root{}", c.file)
+    } else if same_mount_namespace(pid) {
+        c.file.clone()
+    } else {
+        c.error = Some(format!(
+            "{}: cannot be read as the daemon sees it (/proc/{pid}/root is not readable from this process, which runs in another mount namespace)",
+            c.file
+        ));
+        return c;
+    };
+    let read = live.read_text(&path);
     match read {
         Ok(text) => match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(v) => {
@@ -73,13 +83,22 @@ pub(crate) fn read(pid: i32) -> DaemonConfig {
             Err(e) => c.error = Some(format!("{}: not JSON: {e}", c.file)),
         },
         // No file: the daemon runs on its defaults (init off).
-        Err(_) if c.file == DEFAULT_FILE && !live.path(DEFAULT_FILE).exists() => {
+        Err(_) if c.file == DEFAULT_FILE && !live.path(&path).exists() => {
             c.init = Some(false);
             c.init_from = Some("the default (no daemon.json)".into());
         }
         Err(e) => c.error = Some(e),
     }
     c
+}
+
+/// Whether this process and `pid` share a mount namespace (unknown: no).
+fn same_mount_namespace(pid: i32) -> bool {
+    let ns = |p: String| std::fs::read_link(p).ok();
+    matches!(
+        (ns("/proc/self/ns/mnt".into()), ns(format!("/proc/{pid}/ns/mnt"))),
+        (Some(a), Some(b)) if a == b
+    )
 }
 
 #[cfg(test)]
