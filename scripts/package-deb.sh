@@ -26,7 +26,7 @@ if "$bin" man >/dev/null 2>&1 && "$bin" completions bash >/dev/null 2>&1; then
   mkdir -p "$assets/man"
   "$bin" man >"$assets/man/sdctr-doctor.1"
   # sdctr-doctor-lint(1) and the like, for each subcommand that has a page.
-  for sub in capture lint container; do
+  for sub in capture lint container triage; do
     "$bin" man "$sub" >"$assets/man/sdctr-doctor-$sub.1" 2>/dev/null || rm -f "$assets/man/sdctr-doctor-$sub.1"
   done
   for page in "$assets"/man/*.1; do
