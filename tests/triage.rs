@@ -321,16 +321,6 @@ fn markdown_parses_as_commonmark() {
 }
 
 #[test]
-fn markdown_is_refused_where_it_is_not_written_yet() {
-    let out = doctor()
-        .args(["--no-docker", "--format", "markdown"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only for `triage`"));
-}
-
-#[test]
 fn schema_rejects_a_broken_triage_document() {
     let v = validator();
     let (_, good, _) = triage_json(&[log("trixie-257-no-flags.log").to_str().unwrap()], b"");

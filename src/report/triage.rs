@@ -5,13 +5,14 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::markdown::blocks::{code, escape, heading, paragraph, table, Cell};
 use super::{human::Style, safe, SCHEMA_VERSION};
 use crate::diagnose::{Kind, Triage};
 
 /// Said when no line is known, in every format.
 pub(crate) const NOTHING_KNOWN: &str = "nothing known found";
 
-fn heading(t: &Triage) -> String {
+fn heading_line(t: &Triage) -> String {
     let causes = t.causes().len();
     if t.hits.is_empty() {
         format!(
@@ -59,7 +60,11 @@ const HARMLESS_ONLY: &str = "Every known line is harmless: containers that boot 
 
 pub(crate) fn human(t: &Triage, style: Style) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{}", style.bold(&format!("triage of {}", heading(t))));
+    let _ = writeln!(
+        out,
+        "{}",
+        style.bold(&format!("triage of {}", heading_line(t)))
+    );
     if t.hits.is_empty() {
         let _ = writeln!(out, "{NOTHING_HINT}");
         return out;
@@ -185,77 +190,49 @@ pub(crate) fn json(t: &Triage) -> String {
 }
 
 /// Markdown to paste into an issue or a ticket (CommonMark with GitHub's
-/// tables).
+/// tables), built from the report's Markdown blocks.
 pub(crate) fn markdown(t: &Triage) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### sdctr-doctor triage\n");
-    let _ = writeln!(out, "{}\n", text(&heading(t)));
+    let mut out = heading(3, "sdctr-doctor triage");
+    out.push_str(&paragraph(&heading_line(t)));
     if t.hits.is_empty() {
-        let _ = writeln!(out, "{}", text(NOTHING_HINT));
+        out.push_str(&paragraph(NOTHING_HINT));
         return out;
     }
-    let _ = writeln!(out, "| line | cause | kind | text |");
-    let _ = writeln!(out, "|---:|---|---|---|");
-    for h in &t.hits {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            h.number,
-            code(h.entry.id),
-            h.entry.kind.as_str(),
-            code(&h.line)
-        );
-    }
+    let rows: Vec<Vec<Cell>> = t
+        .hits
+        .iter()
+        .map(|h| {
+            vec![
+                Cell::Text(h.number.to_string()),
+                Cell::Code(h.entry.id.to_owned()),
+                Cell::Text(h.entry.kind.as_str().to_owned()),
+                Cell::Code(h.line.clone()),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["line", "cause", "kind", "text"], &rows));
     if let Some(first) = t.first_failure().filter(|_| t.causes().len() > 1) {
-        let _ = writeln!(
-            out,
-            "\nStart with line {} ({}): the known lines after the first failure are often its consequences.",
+        out.push_str(&format!(
+            "Start with line {} ({}): the known lines after the first failure are often its consequences.\n\n",
             first.number,
             code(first.entry.id)
-        );
+        ));
     }
     for (p, lines) in t.causes() {
-        let _ = writeln!(
-            out,
-            "\n#### {} ({}, {})\n",
+        out.push_str(&format!(
+            "#### {} ({}, {})\n\n",
             code(p.id),
             p.kind.as_str(),
             numbers(&lines)
-        );
-        let _ = writeln!(out, "**Cause:** {}\n", text(p.cause));
-        let _ = writeln!(out, "**Fix:** {}\n", text(p.fix));
-        let _ = writeln!(out, "Seen: {}", text(p.source));
+        ));
+        out.push_str(&format!("**Cause:** {}\n\n", escape(p.cause)));
+        out.push_str(&format!("**Fix:** {}\n\n", escape(p.fix)));
+        out.push_str(&format!("Seen: {}\n\n", escape(p.source)));
     }
     if !t.has_failure() {
-        let _ = writeln!(out, "\n{}", text(HARMLESS_ONLY));
+        out.push_str(&paragraph(HARMLESS_ONLY));
     }
     out
-}
-
-/// Prose with every character Markdown could read as markup escaped.
-fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in safe(s).chars() {
-        if "\\`*_[]<>|#!~&".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A code span that holds any text, safe in a table cell: a fence longer
-/// than any backtick run inside, `|` escaped (GitHub splits cells on it).
-fn code(s: &str) -> String {
-    let s = safe(s).replace('|', "\\|");
-    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -297,14 +274,5 @@ Exiting PID 1...\n";
         let doc: serde_json::Value = serde_json::from_str(&json(&t)).unwrap();
         assert_eq!(doc["triage"]["nothing_known"], true);
         assert_eq!(doc["triage"]["lines"], 2);
-    }
-
-    #[test]
-    fn markdown_escapes_what_it_quotes() {
-        assert_eq!(code("a|b"), "`a\\|b`");
-        assert_eq!(code("x `y` z"), "``x `y` z``");
-        assert_eq!(code("`y`"), "`` `y` ``");
-        assert_eq!(text("/docker/<id> *x*"), "/docker/\\<id\\> \\*x\\*");
-        assert_eq!(code("a\u{1b}[2Jb"), "`a\\x1b[2Jb`");
     }
 }
