@@ -255,6 +255,7 @@ fn run_cmd_for_real(
                 .unwrap_or_else(|| last_line(&err));
             format!("refused: {said}")
         };
+        assert_triage_knows(name, &err);
         return Reality {
             booted: false,
             outcome: reason,
@@ -264,12 +265,49 @@ fn run_cmd_for_real(
     boot_outcome(name)
 }
 
+/// What a failed cell printed (its log, or the daemon's refusal) is known
+/// to `triage`: at least one line names a failure cause. Every failure the
+/// truth matrix meets is then in the table.
+fn assert_triage_knows(cell: &str, text: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sdctr-doctor"))
+        .args(["triage", "--json", "--no-redact", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the doctor runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write the log");
+    let out = child.wait_with_output().expect("triage ends");
+    assert_eq!(out.status.code(), Some(0), "{cell}: triage failed");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("triage JSON");
+    let failures = doc["triage"]["causes"]
+        .as_array()
+        .map_or(0, |c| c.iter().filter(|c| c["kind"] == "failure").count());
+    assert!(
+        failures > 0,
+        "{cell}: triage finds no failure cause in what it printed:\n{text}"
+    );
+}
+
 /// How a started container's systemd fares within the boot bound.
 fn boot_outcome(name: &str) -> Reality {
     let start = Instant::now();
     loop {
         let left = boot_bound().saturating_sub(start.elapsed());
         if !running(name) {
+            let logs = docker(&["logs", name]).expect("docker logs runs");
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&logs.stdout),
+                String::from_utf8_lossy(&logs.stderr)
+            );
+            assert_triage_knows(name, &text);
             return Reality {
                 booted: false,
                 outcome: format!("exited {}", inspect(name, "{{.State.ExitCode}}")),
