@@ -405,3 +405,36 @@ fn the_json_document_follows_the_schema() {
         .unwrap()
         .contains("neither `image` nor `build`"));
 }
+
+/// The shared host and daemon checks all skipped is not "nothing judged"
+/// when a service was judged: the file's verdict is its services'.
+#[test]
+fn skipping_the_shared_checks_leaves_the_services_verdict() {
+    // The doctor's own v2 fix: privileged, no bind, the tmpfs mounts.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("compose.yml");
+    std::fs::write(
+        &file,
+        "services:\n  box:\n    image: sdctr-test/bookworm-systemd\n    privileged: true\n    tmpfs: [/run, /run/lock, /tmp]\n    stop_signal: SIGRTMIN+3\n    command: /sbin/init\n",
+    )
+    .unwrap();
+    let root = fixture("debian12-v2");
+    let out = doctor()
+        .arg("--root")
+        .arg(&root)
+        .args([
+            "--no-docker",
+            "--json",
+            "--skip",
+            "host,docker",
+            "lint",
+            "--compose",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["targets"][0]["verdict"], "ready", "{doc:#}");
+    assert_eq!(doc["verdict"], "ready");
+    assert_eq!(out.status.code(), Some(0));
+}

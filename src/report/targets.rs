@@ -33,10 +33,15 @@ pub fn overall(shared: &[Finding], targets: &[TargetDiagnosis<'_>], strict: bool
         Verdict::ReadyWithWarnings => 1,
         Verdict::NotReady => 2,
     };
+    // Each target's verdict holds the shared checks already; on their own
+    // they count only when there is no target (all skipped with `--skip
+    // host,docker` is not "nothing judged" when a service was judged).
+    if targets.is_empty() {
+        return Verdict::of(shared, strict);
+    }
     targets
         .iter()
         .map(|t| verdict(shared, t, strict))
-        .chain(std::iter::once(Verdict::of(shared, strict)))
         .max_by_key(|v| rank(*v))
         .unwrap_or(Verdict::Ready)
 }
