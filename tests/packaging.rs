@@ -262,9 +262,12 @@ fn release_binary_runs_in_the_oldest_root() {
     eprintln!("{suite} root:\n{said}");
     assert!(said.contains(&format!("sdctr-doctor {}", env!("CARGO_PKG_VERSION"))));
 
-    let out = root.sh("/usr/local/bin/sdctr-doctor --root / --no-docker --json");
+    let out = root.sh("/usr/local/bin/sdctr-doctor --root / --no-docker --json --no-redact");
     let there = report_of(&format!("in the {suite} root"), &out);
-    let here = native(&bin, &["--root", "/", "--no-docker", "--json"]);
+    let here = native(
+        &bin,
+        &["--root", "/", "--no-docker", "--json", "--no-redact"],
+    );
     same_host_verdict(&here, &there, &format!("the {suite} chroot"));
 }
 
@@ -346,11 +349,11 @@ fn deb_installs_and_runs_in_a_clean_root() {
         );
     }
 
-    let out = root.sh("sdctr-doctor --root / --no-docker --json");
+    let out = root.sh("sdctr-doctor --root / --no-docker --json --no-redact");
     let there = report_of(&format!("installed in {suite}"), &out);
     let here = native(
         &static_bin().unwrap(),
-        &["--root", "/", "--no-docker", "--json"],
+        &["--root", "/", "--no-docker", "--json", "--no-redact"],
     );
     same_host_verdict(&here, &there, &format!("the {suite} root with the .deb"));
 }
@@ -399,12 +402,22 @@ fn image_judges_its_host_as_the_native_run() {
             .args(["-v", "/var/run/docker.sock:/var/run/docker.sock"])
             .arg(&image.0)
             .args(["--root", "/host", "--docker-host", sock])
-            .args(["--json", "--timeout", "60"])
+            .args(["--json", "--no-redact", "--timeout", "60"])
             .output()
             .unwrap();
         report_of(&format!("the image {extra:?}"), &out)
     };
-    let here = native(&bin, &["--docker-host", sock, "--json", "--timeout", "60"]);
+    let here = native(
+        &bin,
+        &[
+            "--docker-host",
+            sock,
+            "--json",
+            "--no-redact",
+            "--timeout",
+            "60",
+        ],
+    );
     let there = run(&[]);
     // What the image prints is the documented report, also with the
     // daemon's process unknown.

@@ -194,11 +194,13 @@ impl HostRoot {
     /// Names in a directory, sorted, each with its lstat type and, for a
     /// link, its target; a missing directory is an empty list.
     pub(crate) fn list_entries(&self, rel: &str) -> Vec<(String, fs::FileType, Option<String>)> {
-        let dir = rel.trim_end_matches('/');
+        // The directory resolved, the entry itself not: its own type (a
+        // link stays a link under --root as on the live root).
+        let dir = self.path(rel);
         self.list_dir(rel)
             .into_iter()
             .filter_map(|name| {
-                let path = self.path(&format!("{dir}/{name}"));
+                let path = dir.join(&name);
                 let meta = fs::symlink_metadata(&path).ok()?;
                 let target = meta
                     .file_type()
@@ -238,6 +240,20 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 mod resolve_tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn listed_links_stay_links_under_a_root() {
+        // The v1 layout's joined hierarchies: `cpu -> cpu,cpuacct`.
+        let t = tempfile::tempdir().unwrap();
+        let cg = t.path().join("sys/fs/cgroup");
+        fs::create_dir_all(cg.join("cpu,cpuacct")).unwrap();
+        symlink("cpu,cpuacct", cg.join("cpu")).unwrap();
+        let root = HostRoot::new(t.path()).unwrap();
+        let entries = root.list_entries("/sys/fs/cgroup");
+        let cpu = entries.iter().find(|(n, _, _)| n == "cpu").unwrap();
+        assert!(cpu.1.is_symlink());
+        assert_eq!(cpu.2.as_deref(), Some("cpu,cpuacct"));
+    }
 
     #[test]
     fn links_are_followed_only_inside_the_root() {
