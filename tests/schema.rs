@@ -6,7 +6,9 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_valid, copy_fixture, doctor, fixture, json_of, validator, FIXTURES};
+use common::{
+    assert_valid, can_run, copy_fixture, docker, doctor, fixture, json_of, validator, FIXTURES,
+};
 use serde_json::{json, Value};
 
 #[test]
@@ -111,10 +113,16 @@ fn schema_rejects_broken_documents() {
         breaks(&mut doc);
         assert!(!v.is_valid(&doc), "schema accepted a broken {what}");
     }
-    // facts stays open for other families.
+    // facts is closed: an unknown family, or an unknown field in a family, fails.
     let mut doc = good.clone();
-    doc["facts"]["docker"] = json!({"version": {"error": "no daemon"}});
-    assert!(v.is_valid(&doc));
+    doc["facts"]["daemon"] = json!({});
+    assert!(!v.is_valid(&doc), "schema accepted an unknown facts family");
+    let mut doc = good.clone();
+    doc["facts"]["docker_probe"]["extra"] = json!(1);
+    assert!(
+        !v.is_valid(&doc),
+        "schema accepted an unknown docker_probe field"
+    );
 }
 
 /// The documents of `lint` (a run line, a compose file, a molecule.yml, a
@@ -179,4 +187,348 @@ fn lint_documents_validate() {
             .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
         assert_valid(&v, &doc, &args.join(" "));
     }
+}
+
+/// Every object in `doc` is closed: the document with one unknown key added
+/// to any of them fails. So a field added to a facts struct (or a finding, a
+/// target, a triage entry) that reaches real output fails these tests until
+/// the schema names it.
+fn assert_closed(v: &jsonschema::Validator, doc: &Value, what: &str) {
+    fn objects(at: &Value, path: String, out: &mut Vec<String>) {
+        match at {
+            Value::Object(m) => {
+                out.push(path.clone());
+                for (k, x) in m {
+                    objects(x, format!("{path}/{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    objects(x, format!("{path}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut paths = vec![];
+    objects(doc, String::new(), &mut paths);
+    assert!(paths.len() > 1, "{what}: no objects");
+    for p in paths {
+        let mut broken = doc.clone();
+        broken
+            .pointer_mut(&p)
+            .and_then(Value::as_object_mut)
+            .unwrap()
+            .insert("unknown_field_for_schema_test".into(), json!(null));
+        assert!(
+            !v.is_valid(&broken),
+            "{what}: schema accepts an unknown field in the object at {p:?}"
+        );
+    }
+}
+
+/// Valid, and closed everywhere.
+fn assert_contract(v: &jsonschema::Validator, doc: &Value, what: &str) {
+    assert_valid(v, doc, what);
+    assert_closed(v, doc, what);
+}
+
+/// The doctor with `args`: the parsed stdout (any exit but 2, bad usage).
+fn run_json(args: &[&str]) -> Value {
+    let out = doctor().args(args).output().unwrap();
+    assert_ne!(out.status.code(), Some(2), "{args:?}: {out:?}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn manifest(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+/// The `report.json` a `capture --bundle` stored.
+fn stored_report(bundle: &Path) -> Value {
+    use std::io::Read;
+    let gz = flate2::read::GzDecoder::new(fs::File::open(bundle).unwrap());
+    let mut tar = tar::Archive::new(gz);
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap() == Path::new("report.json") {
+            let mut out = Vec::new();
+            entry.read_to_end(&mut out).unwrap();
+            return serde_json::from_slice(&out).expect("report.json is JSON");
+        }
+    }
+    panic!("{}: no report.json", bundle.display());
+}
+
+/// `--facts FILE` with the facts of `doc`: the replayed report.
+fn replay_facts(doc: &Value) -> Value {
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    fs::write(tmp.path(), serde_json::to_vec(&doc["facts"]).unwrap()).unwrap();
+    let path = tmp.path().display().to_string();
+    run_json(&["--json", "--facts", &path])
+}
+
+const REDACTION: [&[&str]; 2] = [&[], &["--no-redact"]];
+
+/// The runs that need no daemon: `--no-docker`, an unreachable endpoint,
+/// fixture hosts, lint of every kind, a fixture bundle and its replay, and
+/// `--facts` replays; redacted and not.
+#[test]
+fn daemonless_outputs_keep_the_contract() {
+    let v = validator();
+    let root = fixture("debian12-v2").display().to_string();
+    let (compose, molecule, dockerfile) = (
+        manifest("fixtures/compose/reefer-ubuntu.yml"),
+        manifest("fixtures/molecule/two-platforms/molecule.yml"),
+        manifest("fixtures/dockerfile/bad.Dockerfile"),
+    );
+    for extra in REDACTION {
+        let runs: Vec<Vec<&str>> = vec![
+            vec!["--json", "--no-docker"],
+            vec![
+                "--json",
+                "--docker-host",
+                "unix:///nonexistent/sdctr-schema.sock",
+            ],
+            vec!["--json", "--docker-host", "tcp://127.0.0.1:1"],
+            vec!["--json", "--root", &root, "--no-docker"],
+            vec!["--json", "--no-docker", "--image", "sdctr-schema/none"],
+            vec![
+                "--json",
+                "--no-docker",
+                "lint",
+                "--",
+                "docker",
+                "run",
+                "-d",
+                "--init",
+                "-v",
+                "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+                "--mount",
+                "type=tmpfs,dst=/run",
+                "-e",
+                "SECRET=x",
+                "--name",
+                "web",
+                "debian:12",
+            ],
+            vec!["--json", "--no-docker", "lint", "--compose", &compose],
+            vec!["--json", "--no-docker", "lint", "--molecule", &molecule],
+            vec!["--json", "--no-docker", "lint", "--dockerfile", &dockerfile],
+        ];
+        for mut args in runs {
+            args.extend_from_slice(extra);
+            let doc = run_json(&args);
+            let what = args.join(" ");
+            assert_contract(&v, &doc, &what);
+            let replayed = replay_facts(&doc);
+            assert_contract(&v, &replayed, &format!("--facts of {what}"));
+        }
+        let unreachable = run_json(
+            &[
+                &["--json", "--docker-host", "unix:///nonexistent/x.sock"],
+                extra,
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            unreachable["facts"]["docker_probe"]["outcome"],
+            "unreachable"
+        );
+        assert_eq!(
+            unreachable["facts"]["docker_probe"]["error"]["kind"],
+            "no_socket"
+        );
+        assert!(unreachable["facts"]["docker"].is_null());
+
+        let tmp = tempfile::tempdir().unwrap();
+        let bundle = tmp.path().join("b.tar.gz");
+        let b = bundle.display().to_string();
+        let out = doctor()
+            .args(["--root", &root, "--no-docker"])
+            .args(extra)
+            .args([
+                "capture",
+                "--bundle",
+                &b,
+                "--",
+                "docker",
+                "run",
+                "--init",
+                "debian:12",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert_contract(
+            &v,
+            &stored_report(&bundle),
+            "report.json of a fixture bundle",
+        );
+        let from = run_json(&[&["--json", "--from", &b], extra].concat());
+        assert!(from["facts"]["run"].is_object());
+        assert_contract(&v, &from, "--from a fixture bundle");
+    }
+}
+
+/// `triage --json` of every saved log, redacted and not.
+#[test]
+fn triage_outputs_keep_the_contract() {
+    let v = validator();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/logs");
+    let mut n = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "log") {
+            continue;
+        }
+        for extra in REDACTION {
+            let p = path.display().to_string();
+            let doc = run_json(&[&["triage", &p, "--json"], extra].concat());
+            assert_contract(&v, &doc, &p);
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "no logs in fixtures/logs");
+}
+
+/// With this machine's daemon: the default run, `--image` (a test image and
+/// one not here), lint of every kind, `container` (a created container,
+/// removed after), a live bundle and its replay, `--facts` replays; each
+/// redacted and with `--no-redact`, each valid and closed everywhere.
+#[test]
+fn daemon_outputs_keep_the_contract() {
+    const IMAGE: &str = "sdctr-test/bookworm-systemd";
+    let (ok, why) = docker(&["image", "inspect", "--format", "{{.Id}}", IMAGE]);
+    if !can_run((!ok).then(|| format!("the daemon or {IMAGE} is not here: {why}"))) {
+        return;
+    }
+    let name = format!("sdctr-schema-test-{}", std::process::id());
+    let (ok, why) = docker(&[
+        "create",
+        "--name",
+        &name,
+        "--privileged",
+        "-v",
+        "/tmp:/srv:ro",
+        "--tmpfs",
+        "/run:size=64m",
+        "-e",
+        "container=docker",
+        IMAGE,
+    ]);
+    assert!(ok, "docker create: {why}");
+    struct Remove(String);
+    impl Drop for Remove {
+        fn drop(&mut self) {
+            let _ = docker(&["rm", "-f", &self.0]);
+        }
+    }
+    let _remove = Remove(name.clone());
+
+    let v = validator();
+    let (compose, molecule, dockerfile) = (
+        manifest("fixtures/compose/reefer-ubuntu.yml"),
+        manifest("fixtures/molecule/two-platforms/molecule.yml"),
+        manifest("fixtures/dockerfile/live.Dockerfile"),
+    );
+    for extra in REDACTION {
+        let runs: Vec<Vec<&str>> = vec![
+            vec!["--json"],
+            vec![
+                "--json",
+                "--image",
+                IMAGE,
+                "--image",
+                "sdctr-test/bookworm-nosystemd",
+                "--image",
+                "sdctr-schema/none:1",
+            ],
+            vec!["--json", "lint", "--", "docker", "run", "--init", IMAGE],
+            vec!["--json", "lint", "--compose", &compose],
+            vec!["--json", "lint", "--molecule", &molecule],
+            vec!["--json", "lint", "--dockerfile", &dockerfile],
+            vec!["--json", "container", &name],
+        ];
+        for mut args in runs {
+            args.extend_from_slice(extra);
+            let doc = run_json(&args);
+            let what = args.join(" ");
+            assert!(
+                doc["facts"]["docker"].is_object(),
+                "{what}: no daemon facts"
+            );
+            assert_contract(&v, &doc, &what);
+            assert_contract(&v, &replay_facts(&doc), &format!("--facts of {what}"));
+        }
+        // The families the daemon fills are there, so the checks above saw them.
+        let images = run_json(&[&["--json", "--image", IMAGE], extra].concat());
+        let image = &images["facts"]["images"][0];
+        assert!(
+            image["pid1"]["kind"].is_string() && image["systemd"]["major"].is_u64(),
+            "{image}"
+        );
+        let container = run_json(&[&["--json", "container", &name], extra].concat());
+        let c = &container["facts"]["container"];
+        assert!(
+            c["state"].is_object() && container["facts"]["run"]["spec"].is_object(),
+            "{c}"
+        );
+        let shown = if extra.is_empty() {
+            "<redacted:name>"
+        } else {
+            name.as_str()
+        };
+        assert_eq!(c["name"], shown);
+
+        let tmp = tempfile::tempdir().unwrap();
+        let bundle = tmp.path().join("live.tar.gz");
+        let b = bundle.display().to_string();
+        let out = doctor()
+            .args(["--image", IMAGE])
+            .args(extra)
+            .args(["capture", "--bundle", &b, "--container", &name])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let stored = stored_report(&bundle);
+        assert!(stored["facts"]["container"].is_object());
+        assert_contract(&v, &stored, "report.json of a live bundle");
+        assert_contract(
+            &v,
+            &run_json(&[&["--json", "--from", &b], extra].concat()),
+            "--from a live bundle",
+        );
+    }
+}
+
+/// The schema's `schema_version` is the one the report and triage print,
+/// and the one docs/schema.md names as current.
+#[test]
+fn schema_version_is_the_printed_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json");
+    let schema: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let version = &schema["properties"]["schema_version"]["const"];
+    assert!(version.is_u64(), "{version}");
+    let (_, report) = json_of(&fixture("debian12-v2"), &[]);
+    assert_eq!(&report["schema_version"], version);
+    let log = manifest("fixtures/logs/bookworm-252-init.log");
+    assert_eq!(
+        &run_json(&["triage", &log, "--json"])["schema_version"],
+        version
+    );
+    let doc =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema.md")).unwrap();
+    assert!(
+        doc.contains(&format!("Current `schema_version`: **{version}**")),
+        "docs/schema.md does not name schema_version {version} as current"
+    );
 }
