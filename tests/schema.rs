@@ -433,6 +433,49 @@ fn daemon_outputs_keep_the_contract() {
         }
     }
     let _remove = Remove(name.clone());
+    // One that runs systemd (its state is asked inside) and one that exited
+    // (its logs are read).
+    let running = format!("{name}-running");
+    let _remove_running = Remove(running.clone());
+    let (ok, why) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &running,
+        "--cgroupns=host",
+        "-v",
+        "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+        "--tmpfs",
+        "/run",
+        "--tmpfs",
+        "/run/lock",
+        IMAGE,
+    ]);
+    assert!(ok, "docker run: {why}");
+    let exited = format!("{name}-exited");
+    let _remove_exited = Remove(exited.clone());
+    let (ok, why) = docker(&[
+        "run",
+        "--name",
+        &exited,
+        IMAGE,
+        "sh",
+        "-c",
+        "echo hello; exit 3",
+    ]);
+    assert!(!ok, "docker run (exit 3) succeeded: {why}");
+    for extra in REDACTION {
+        let doc = run_json(&[&["--json", "container", &running], extra].concat());
+        assert!(
+            doc["facts"]["container"]["systemd"]["system_state"].is_string(),
+            "{}",
+            doc["facts"]["container"]
+        );
+        assert_contract(&validator(), &doc, "container (running)");
+        let doc = run_json(&[&["--json", "container", &exited], extra].concat());
+        assert_eq!(doc["facts"]["container"]["logs"]["lines"], json!(["hello"]));
+        assert_contract(&validator(), &doc, "container (exited)");
+    }
 
     let v = validator();
     let (compose, molecule, dockerfile) = (
@@ -530,5 +573,121 @@ fn schema_version_is_the_printed_one() {
     assert!(
         doc.contains(&format!("Current `schema_version`: **{version}**")),
         "docs/schema.md does not name schema_version {version} as current"
+    );
+}
+
+/// Serves `/_ping`, `/version` and `/info` from a fixtures/docker directory
+/// (`{}` for a missing file), `[]` for container listings, 404 for the rest,
+/// on a unix socket in `dir`: daemons other than this machine's (Docker
+/// Desktop, Podman, other versions) without a daemon.
+fn fake_daemon(answers: &Path, dir: &Path) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let socket = dir.join("docker.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let read = |name: &str| fs::read_to_string(answers.join(name)).unwrap_or_else(|_| "{}".into());
+    let (version, info) = (read("version.json"), read("info.json"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let (version, info) = (version.clone(), info.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut out = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut length = 0usize;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if h == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; length];
+                    let _ = reader.read_exact(&mut body);
+                    let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let path = path.strip_prefix("/v1.41").unwrap_or(&path);
+                    let (status, answer) = match path.split('?').next().unwrap_or("") {
+                        "/_ping" => ("200 OK", "OK".to_owned()),
+                        "/version" => ("200 OK", version.clone()),
+                        "/info" => ("200 OK", info.clone()),
+                        "/containers/json" => ("200 OK", "[]".to_owned()),
+                        _ => (
+                            "404 Not Found",
+                            r#"{"message":"not in this fake"}"#.to_owned(),
+                        ),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        answer.len()
+                    );
+                    if out.write_all(head.as_bytes()).is_err()
+                        || out.write_all(answer.as_bytes()).is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("unix://{}", socket.display())
+}
+
+/// The daemon facts of every recorded daemon (fixtures/docker), with an
+/// image it does not have, redacted and not.
+#[test]
+fn recorded_daemons_keep_the_contract() {
+    let v = validator();
+    let root = fixture("debian12-v2").display().to_string();
+    let dirs = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/docker");
+    let mut engines = std::collections::BTreeSet::new();
+    for entry in fs::read_dir(dirs).unwrap() {
+        let answers = entry.unwrap().path();
+        if !answers.is_dir() {
+            continue;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let host = fake_daemon(&answers, tmp.path());
+        for extra in REDACTION {
+            let args = [
+                &[
+                    "--json",
+                    "--root",
+                    &root,
+                    "--docker-host",
+                    &host,
+                    "--image",
+                    "sdctr-schema/none",
+                ],
+                extra,
+            ]
+            .concat();
+            let doc = run_json(&args);
+            let what = format!("{}: {}", answers.display(), args.join(" "));
+            assert!(
+                doc["facts"]["docker"].is_object(),
+                "{what}: {}",
+                doc["facts"]["docker_probe"]
+            );
+            assert_contract(&v, &doc, &what);
+            engines.insert(
+                doc["facts"]["docker"]["engine"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    assert_eq!(
+        engines.into_iter().collect::<Vec<_>>(),
+        ["docker", "docker-desktop", "podman"]
     );
 }
