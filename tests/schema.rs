@@ -691,3 +691,401 @@ fn recorded_daemons_keep_the_contract() {
         ["docker", "docker-desktop", "podman"]
     );
 }
+
+/// Facts with every optional member set and every list filled, written as
+/// struct literals: a field added to a facts struct does not compile here
+/// until it is set, and then fails the schema until the schema names it, even
+/// when no command above prints it (skip_serializing_if, rare daemons).
+fn every_field() -> sdctr_doctor::facts::Facts {
+    use sdctr_doctor::facts::container::{
+        ContainerConfig, ContainerFacts as Inspected, ContainerState, LogTail, SystemdState, Tmpfs,
+    };
+    use sdctr_doctor::facts::docker::*;
+    use sdctr_doctor::facts::dockerfile::{DockerfileFacts, EnvVar, PackageInstall, Setting};
+    use sdctr_doctor::facts::host::*;
+    use sdctr_doctor::facts::image::*;
+    use sdctr_doctor::facts::run::{Client, Mount, MountKind, RunArg, RunFacts, RunSpec};
+    use sdctr_doctor::facts::{Facts, Probed};
+    let s = |x: &str| x.to_owned();
+    let some = |x: &str| Some(x.to_owned());
+    let v = |x: &str| vec![x.to_owned()];
+    let line = "35 25 0:30 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw,nsdelegate";
+    let hop = LinkHop {
+        link: s("/sbin/init"),
+        target: s("/lib/systemd/systemd"),
+        daemon_resolved: true,
+    };
+    Facts {
+        host: HostFacts {
+            root: s("/"),
+            live: true,
+            cgroup: Probed::Ok(CgroupFacts {
+                mode: CgroupMode::Hybrid,
+                detected_by: s("statfs"),
+                reason: s("statfs(/sys/fs/cgroup) is tmpfs"),
+                statfs: vec![StatfsEntry {
+                    path: s("/sys/fs/cgroup"),
+                    fs_type: s("tmpfs"),
+                    magic: s("0x1021994"),
+                }],
+                mountinfo_path: s("/proc/self/mountinfo"),
+                top_mount: some(line),
+                cgroup2: Some(Cgroup2Mount {
+                    mount_point: s("/sys/fs/cgroup/unified"),
+                    read_only: false,
+                    nsdelegate: true,
+                    memory_recursiveprot: false,
+                    favordynmods: false,
+                    super_options: v("nsdelegate"),
+                    line: s(line),
+                }),
+                v1_hierarchies: vec![V1Hierarchy {
+                    mount_point: s("/sys/fs/cgroup/memory"),
+                    controllers: v("memory"),
+                    read_only: false,
+                    line: s(line),
+                }],
+                root_controllers: Some(Probed::Ok(v("memory"))),
+                root_subtree_control: Some(Probed::error("unreadable")),
+                v1_bound_controllers: Probed::Ok(v("memory")),
+                own_cgroup: Probed::Ok(some("/init.scope")),
+                own_controllers: Some(Probed::Ok(v("pids"))),
+                tmpfs: Some(CgroupTmpfs {
+                    read_only: false,
+                    super_options: v("mode=755"),
+                    entries: vec![TmpfsEntry {
+                        name: s("cpu"),
+                        kind: EntryKind::Symlink,
+                        target: some("cpu,cpuacct"),
+                        mounted: false,
+                    }],
+                }),
+            }),
+            kernel: Probed::Ok(KernelFacts {
+                release: s("6.1.0-13-amd64"),
+                version: Some([6, 1, 0]),
+                wsl: false,
+            }),
+            cmdline: Probed::Ok(CmdlineFacts {
+                raw: s("quiet"),
+                unified_cgroup_hierarchy: some("0"),
+                legacy_systemd_cgroup_controller: some("1"),
+                cgroup_no_v1: some("all"),
+                legacy_force: false,
+            }),
+            init: Probed::Ok(InitFacts {
+                comm: s("systemd"),
+                is_systemd: true,
+                systemd_version: some("252"),
+            }),
+            container: Probed::Ok(ContainerFacts {
+                inside: false,
+                signals: v("/.dockerenv exists"),
+                counter_signals: v("the root filesystem is on a block device"),
+            }),
+            capabilities: Probed::Ok(CapabilityFacts {
+                bounding_set: s("000001ffffffffff"),
+                missing: v("CAP_SYS_RESOURCE"),
+            }),
+        },
+        docker: Some(DockerFacts {
+            endpoint: s("unix:///var/run/docker.sock"),
+            local: true,
+            engine: Engine::DockerDesktop,
+            server_version: s("24.0.7"),
+            api_version: s("1.43"),
+            min_api_version: some("1.12"),
+            negotiated_api_version: some("1.41"),
+            platform: some("Docker Desktop 4.25.0 (126437)"),
+            components: vec![Component {
+                name: s("runc"),
+                version: s("1.1.9"),
+            }],
+            operating_system: some("Docker Desktop"),
+            kernel_version: some("6.4.16-linuxkit"),
+            cgroup_version: some("2"),
+            cgroup_driver: some("cgroupfs"),
+            security_options: v("name=seccomp,profile=builtin"),
+            security: Security {
+                apparmor: true,
+                selinux: true,
+                seccomp_profile: some("builtin"),
+                userns: true,
+                rootless: true,
+                cgroupns_private: true,
+                no_new_privileges: true,
+            },
+            rootless: true,
+            default_runtime: some("runc"),
+            runtimes: v("runc"),
+            init_binary: some("docker-init"),
+            limits: Limits {
+                memory: true,
+                pids: true,
+                cpu_cfs_quota: true,
+                cpu_shares: true,
+                cpuset: true,
+            },
+            warnings: v("WARNING: No swap limit support"),
+            daemon_process: Some(DaemonProcess {
+                pid: Some(1440),
+                uid: 0,
+                comm: some("dockerd"),
+                bounding_set: some("000001ffffffffff"),
+                missing_caps: v("CAP_SYS_RESOURCE"),
+                error: some("/proc/1440/status: permission denied"),
+                socket_listener: Some(SocketListener {
+                    pid: Some(1),
+                    comm: some("systemd"),
+                }),
+                found_by: v("docker.socket"),
+                nofile_hard: Some(1_048_576),
+                nproc_hard: Some(96_362),
+            }),
+            privileged_possible: Some(true),
+            privileged_reason: s("dockerd has every capability"),
+            config: Some(DaemonConfig {
+                file: s("/etc/docker/daemon.json"),
+                file_from: s("the default (no --config-file)"),
+                error: some("not JSON"),
+                init: Some(true),
+                init_from: some("--init"),
+            }),
+        }),
+        docker_probe: Some(DockerProbe {
+            outcome: ProbeOutcome::Unreachable,
+            endpoint: some("unix:///var/run/docker.sock"),
+            endpoint_source: some("default"),
+            error: Some(DockerError {
+                kind: s("refused"),
+                message: s("connection refused"),
+            }),
+            dockerd_path: some("/usr/bin/dockerd"),
+            rootless_socket: some("/run/user/1000/docker.sock"),
+        }),
+        container: Some(Inspected {
+            reference: s("web"),
+            id: s("c3267089"),
+            name: s("web"),
+            state: ContainerState {
+                status: s("running"),
+                running: true,
+                exit_code: 0,
+                error: s(""),
+                oom_killed: false,
+                started_at: s("2026-01-01T00:00:00Z"),
+                finished_at: s("0001-01-01T00:00:00Z"),
+            },
+            config: ContainerConfig {
+                image: s("debian:12"),
+                image_id: s("sha256:84bb"),
+                tty: true,
+                privileged: false,
+                cap_add: v("SYS_ADMIN"),
+                cap_drop: v("ALL"),
+                security_opt: v("seccomp=unconfined"),
+                cgroupns_mode: s("private"),
+                cgroup_parent: s("docker.slice"),
+                binds: v("/sys/fs/cgroup:/sys/fs/cgroup:rw"),
+                mounts: v("type=tmpfs,dst=/run"),
+                image_volumes: v("/var/lib/data"),
+                tmpfs: vec![Tmpfs {
+                    target: s("/run"),
+                    options: s("size=64m"),
+                }],
+                init: false,
+                readonly_rootfs: false,
+                user: s("root"),
+                userns_mode: s("host"),
+                runtime: s("runc"),
+                env_container: some("docker"),
+                stop_signal: s("SIGRTMIN+3"),
+                entrypoint: v("/sbin/init"),
+                cmd: v("--log-level=info"),
+            },
+            logs: Some(Probed::Ok(LogTail {
+                lines: v("Welcome to Debian GNU/Linux 12 (bookworm)!"),
+                truncated: true,
+            })),
+            systemd: Some(Probed::Ok(SystemdState {
+                system_state: s("degraded"),
+                exit_code: Some(1),
+                failed_units: v("systemd-remount-fs.service"),
+                note: some("no timeout in the container"),
+            })),
+            run_line_error: some("an option the run line cannot say"),
+        }),
+        run: Some(RunFacts {
+            argv: vec![s("docker"), s("run"), s("-v"), s("/a:/b"), s("debian:12")],
+            spec: RunSpec {
+                client: Client::Podman,
+                command: vec![s("docker"), s("run")],
+                options: vec![RunArg {
+                    name: s("volume"),
+                    value: some("/a:/b"),
+                    tokens: vec![s("-v"), s("/a:/b")],
+                    group: 1,
+                }],
+                image: s("debian:12"),
+                args: v("/sbin/init"),
+                privileged: true,
+                cap_add: v("SYS_ADMIN"),
+                cap_drop: v("ALL"),
+                security_opt: v("apparmor=unconfined"),
+                cgroupns: some("host"),
+                cgroup_parent: some("docker.slice"),
+                mounts: vec![Mount {
+                    kind: MountKind::Bind,
+                    source: some("/a"),
+                    target: s("/b"),
+                    read_only: true,
+                    bind_recursive: some("readonly"),
+                    flag: s("mount"),
+                }],
+                init: true,
+                stop_signal: some("SIGRTMIN+3"),
+                read_only: true,
+                user: some("root"),
+                userns: some("host"),
+                runtime: some("crun"),
+                env_container: some("podman"),
+                env_files: v("app.env"),
+                entrypoint: some("/sbin/init"),
+                podman_systemd: some("always"),
+            },
+        }),
+        images: vec![ImageFacts {
+            reference: s("debian:12"),
+            present: true,
+            error: some("inspect failed"),
+            id: some("sha256:84bb"),
+            entrypoint: Some(v("/sbin/init")),
+            cmd: Some(v("--log-level=info")),
+            env_container: some("docker"),
+            user: s(""),
+            working_dir: s("/"),
+            volumes: v("/var/lib/data"),
+            stop_signal: some("SIGRTMIN+3"),
+            os: Probed::Ok(Some(OsRelease {
+                source: s("/usr/lib/os-release"),
+                id: some("debian"),
+                version_id: some("12"),
+                version_codename: some("bookworm"),
+                pretty_name: some("Debian GNU/Linux 12 (bookworm)"),
+            })),
+            init: some("/usr/lib/systemd/systemd"),
+            pid1: Probed::Ok(Pid1Facts {
+                argv: v("/sbin/init"),
+                command: some("/sbin/init"),
+                resolved: some("/usr/lib/systemd/systemd"),
+                kind: Pid1Kind::MiniInit,
+                links: vec![hop.clone()],
+                shell_execs: some("/sbin/init"),
+            }),
+            systemd_path: some("/usr/lib/systemd/systemd"),
+            systemd: Probed::Ok(Some(SystemdVersion {
+                major: 252,
+                version: s("252.39-1~deb12u2"),
+                source: VersionSource::ElfNeeded,
+                version_from: some("dpkg-status"),
+            })),
+            link_findings: vec![LinkFinding {
+                path: s("/sbin/init"),
+                problem: LinkProblem::EscapesRoot,
+                at: s("/sbin"),
+                hops: vec![hop],
+            }],
+            notes: v("systemd is not ELF"),
+            read_via: some("archive"),
+        }],
+        dockerfile: Some(DockerfileFacts {
+            path: s("Dockerfile"),
+            text: s("FROM debian:12\n"),
+            base: s("debian:12"),
+            stages: 2,
+            stage: some("final"),
+            base_present: Some(true),
+            base_has_systemd: Some(false),
+            base_note: some("not present"),
+            entrypoint: vec![Setting {
+                value: v("/sbin/init"),
+                line: 2,
+                last_line: 3,
+            }],
+            cmd: vec![Setting {
+                value: v("--log-level=info"),
+                line: 4,
+                last_line: 4,
+            }],
+            cmd_cleared_at: Some(2),
+            user: vec![Setting {
+                value: s("root"),
+                line: 5,
+                last_line: 5,
+            }],
+            stop_signal: vec![Setting {
+                value: s("SIGRTMIN+3"),
+                line: 6,
+                last_line: 6,
+            }],
+            env: vec![Setting {
+                value: EnvVar {
+                    name: s("container"),
+                    value: s("docker"),
+                },
+                line: 7,
+                last_line: 7,
+            }],
+            working_dir: vec![Setting {
+                value: s("/"),
+                line: 8,
+                last_line: 8,
+            }],
+            volumes: vec![Setting {
+                value: v("/data"),
+                line: 9,
+                last_line: 9,
+            }],
+            installs: vec![Setting {
+                value: PackageInstall {
+                    manager: s("apt-get"),
+                    packages: v("systemd"),
+                    systemd: true,
+                },
+                line: 10,
+                last_line: 11,
+            }],
+        }),
+    }
+}
+
+#[test]
+fn every_facts_field_is_in_the_schema() {
+    let v = validator();
+    let facts = serde_json::to_value(every_field()).unwrap();
+    // Nothing serialised as absent or empty: each member is really there.
+    fn filled(at: &Value, path: &str) {
+        match at {
+            Value::Array(a) => {
+                assert!(!a.is_empty(), "{path} is empty");
+                a.iter().for_each(|x| filled(x, path));
+            }
+            Value::Object(m) => m
+                .iter()
+                .for_each(|(k, x)| filled(x, &format!("{path}/{k}"))),
+            Value::Null => panic!("{path} is null"),
+            _ => {}
+        }
+    }
+    filled(&facts, "facts");
+    let (_, mut doc) = json_of(&fixture("debian12-v2"), &[]);
+    doc["facts"] = facts.clone();
+    assert_contract(&v, &doc, "every facts field");
+    // The doctor reads them back and judges them into a valid report.
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    fs::write(tmp.path(), facts.to_string()).unwrap();
+    let path = tmp.path().display().to_string();
+    let replayed = run_json(&["--json", "--no-redact", "--facts", &path]);
+    assert_eq!(replayed["facts"], facts);
+    assert_contract(&v, &replayed, "--facts with every field");
+}
