@@ -42,6 +42,13 @@ pub fn main() -> i32 {
 }
 
 fn run(cli: Cli) -> Result<i32, String> {
+    if let Some(what) = text_only(&cli) {
+        if cli.json || cli.format != Format::Human {
+            return Err(format!(
+                "{what} prints text: --json and --format are for reports (the default run, lint, container, triage, --from)"
+            ));
+        }
+    }
     if cli.version || matches!(cli.command, Some(Command::Version)) {
         print(&version(cli.verbose || cli.command.is_some()));
         return Ok(0);
@@ -222,6 +229,22 @@ fn options_in_line(cli: &Cli, verbatim: bool) -> Result<(), String> {
             "'{w}' follows the image, where docker passes it to the container's command: put the doctor's options before the run line, or write `--` before the line to keep it in the command"
         )),
         None => Ok(()),
+    }
+}
+
+/// The commands that print text, not a report: `--json` would be silently
+/// ignored there.
+fn text_only(cli: &Cli) -> Option<&'static str> {
+    match &cli.command {
+        Some(Command::Version) => Some("version"),
+        _ if cli.version => Some("--version"),
+        Some(Command::Completions { .. }) => Some("completions"),
+        Some(Command::Man { .. }) => Some("man"),
+        Some(Command::Capture { dir: Some(_), .. }) => Some("capture DIR"),
+        Some(Command::Capture { .. }) => Some("capture --bundle (its report.json is the JSON)"),
+        _ if cli.list_checks => Some("--list-checks"),
+        _ if cli.explain.is_some() => Some("--explain"),
+        _ => None,
     }
 }
 

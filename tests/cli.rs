@@ -535,3 +535,28 @@ fn lines_are_wrapped_at_100_columns_when_not_a_terminal() {
     }
     assert!(wrapped > 0, "nothing was wrapped");
 }
+
+/// Commands that print text refuse `--json` rather than ignore it (a CI job
+/// would parse text as JSON and fail far from the cause).
+#[test]
+fn text_commands_refuse_json() {
+    for args in [
+        &["--list-checks"][..],
+        &["--explain", "host.cgroup-mode"],
+        &["version"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        let out = doctor().args(args).arg("--json").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("prints text"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        // Without --json each works.
+        assert_eq!(
+            doctor().args(args).output().unwrap().status.code(),
+            Some(0),
+            "{args:?}"
+        );
+    }
+}
