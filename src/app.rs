@@ -378,6 +378,8 @@ pub fn capture_bundle(req: &Request, redact: bool) -> Result<(Bundle, Diagnosis)
     for (rel, bytes) in host.files {
         rec.put(&format!("host/{}", rel.trim_start_matches('/')), bytes);
     }
+    // Directory listings (the /sys/fs/cgroup tmpfs's entries and links).
+    rec.put_json("host-listings.json", &host.listings);
     rec.put_json(
         "manifest.json",
         &Manifest {

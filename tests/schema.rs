@@ -581,7 +581,6 @@ fn schema_version_is_the_printed_one() {
 /// on a unix socket in `dir`: daemons other than this machine's (Docker
 /// Desktop, Podman, other versions) without a daemon.
 fn fake_daemon(answers: &Path, dir: &Path) -> String {
-    use std::io::{BufRead, BufReader, Read, Write};
     let socket = dir.join("docker.sock");
     let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     let read = |name: &str| fs::read_to_string(answers.join(name)).unwrap_or_else(|_| "{}".into());
@@ -590,52 +589,7 @@ fn fake_daemon(answers: &Path, dir: &Path) -> String {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { return };
             let (version, info) = (version.clone(), info.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut out = stream;
-                loop {
-                    let mut request = String::new();
-                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut length = 0usize;
-                    loop {
-                        let mut h = String::new();
-                        if reader.read_line(&mut h).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if h == "\r\n" {
-                            break;
-                        }
-                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
-                            length = v.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let path = path.strip_prefix("/v1.41").unwrap_or(&path);
-                    let (status, answer) = match path.split('?').next().unwrap_or("") {
-                        "/_ping" => ("200 OK", "OK".to_owned()),
-                        "/version" => ("200 OK", version.clone()),
-                        "/info" => ("200 OK", info.clone()),
-                        "/containers/json" => ("200 OK", "[]".to_owned()),
-                        _ => (
-                            "404 Not Found",
-                            r#"{"message":"not in this fake"}"#.to_owned(),
-                        ),
-                    };
-                    let head = format!(
-                        "HTTP/1.1 {status}\r\nApi-Version: 1.41\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        answer.len()
-                    );
-                    if out.write_all(head.as_bytes()).is_err()
-                        || out.write_all(answer.as_bytes()).is_err()
-                    {
-                        return;
-                    }
-                }
-            });
+            std::thread::spawn(move || common::engine_stub::serve(stream, &version, &info));
         }
     });
     format!("unix://{}", socket.display())

@@ -29,6 +29,9 @@ pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, Strin
         write_inside(dest, &rel, &content).map_err(|e| format!("{}: {e}", target.display()))?;
         written.push(rel);
     }
+    for l in &host.listings {
+        recreate(dest, l).map_err(|e| format!("{}: {e}", dest.display()))?;
+    }
     let (placeholders, unreadable) = (host.placeholders, host.unreadable);
     let note = format!(
         "Captured by sdctr-doctor {} from {} (the files its host probes read).\n\
@@ -45,12 +48,111 @@ Present but not readable: {}\n",
     Ok(written)
 }
 
+/// One entry of a listed directory, as a capture recreates it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub(crate) struct ListedEntry {
+    pub name: String,
+    /// `dir`, `symlink`, `file` or `other` (not recreated).
+    pub kind: String,
+    /// A link's target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// A directory the probes listed (`/sys/fs/cgroup`) and its entries.
+pub(crate) type Listing = (String, Vec<ListedEntry>);
+
+/// The entries of `rel` as the probes saw them.
+fn listing(root: &HostRoot, rel: &str) -> Vec<ListedEntry> {
+    root.list_entries(rel)
+        .into_iter()
+        .map(|(name, t, target)| ListedEntry {
+            name,
+            kind: if t.is_dir() {
+                "dir"
+            } else if t.is_symlink() {
+                "symlink"
+            } else if t.is_file() {
+                "file"
+            } else {
+                "other"
+            }
+            .into(),
+            target,
+        })
+        .collect()
+}
+
+/// Recreates a listed directory's entries below `dest`: directories and
+/// empty files, and links whose target is a plain relative path (a link
+/// that could point out of `dest` is not made). Existing entries stay.
+pub(crate) fn recreate(dest: &Path, (dir, entries): &Listing) -> Result<(), String> {
+    use nix::fcntl::{openat, OFlag};
+    use nix::sys::stat::{mkdirat, Mode};
+    let reason = |e: nix::Error| io_reason(&std::io::Error::from(e));
+    let marker = format!("{}/.sdctr-listed", dir.trim_end_matches('/'));
+    write_inside(dest, &marker, b"").or_else(
+        |e| {
+            if e.contains("exists") {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        },
+    )?;
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let mut fd = nix::fcntl::open(dest, flags, Mode::empty()).map_err(reason)?;
+    for part in dir.split('/').filter(|c| !c.is_empty()) {
+        fd = openat(&fd, part, flags, Mode::empty()).map_err(reason)?;
+    }
+    let _ = nix::unistd::unlinkat(
+        &fd,
+        ".sdctr-listed",
+        nix::unistd::UnlinkatFlags::NoRemoveDir,
+    );
+    for e in entries {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && !s.contains('\0')
+                && s.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        };
+        if !plain(&e.name) || e.name.contains('/') {
+            return Err(format!("{dir}: entry {:?} is not a plain name", e.name));
+        }
+        let made = match (e.kind.as_str(), &e.target) {
+            ("dir", _) => mkdirat(&fd, e.name.as_str(), Mode::from_bits_truncate(0o755)),
+            ("symlink", Some(t)) if plain(t) => {
+                nix::unistd::symlinkat(t.as_str(), &fd, e.name.as_str())
+            }
+            ("file", _) => openat(
+                &fd,
+                e.name.as_str(),
+                OFlag::O_WRONLY
+                    | OFlag::O_CREAT
+                    | OFlag::O_EXCL
+                    | OFlag::O_NOFOLLOW
+                    | OFlag::O_CLOEXEC,
+                Mode::from_bits_truncate(0o644),
+            )
+            .map(drop),
+            _ => Ok(()),
+        };
+        match made {
+            Ok(()) | Err(nix::Error::EEXIST) => {}
+            Err(err) => return Err(format!("{dir}/{}: {}", e.name, reason(err))),
+        }
+    }
+    Ok(())
+}
+
 /// The host files the host probes read on `root`, as a capture keeps them.
 pub(crate) struct HostFiles {
     /// Host path → content (empty for a placeholder).
     pub files: Vec<(String, Vec<u8>)>,
     /// Paths only whose existence or name is probed.
     pub placeholders: Vec<String>,
+    /// Directories the probes listed, with their entries.
+    pub listings: Vec<Listing>,
     /// Present but unreadable (e.g. /proc/1/environ on some VMs): a capture
     /// tells "absent" from "could not be read".
     pub unreadable: Vec<String>,
@@ -68,9 +170,14 @@ pub(crate) fn files_read(root: &HostRoot) -> HostFiles {
         files: Vec::new(),
         placeholders: Vec::new(),
         unreadable: Vec::new(),
+        listings: Vec::new(),
     };
     for (rel, access) in root.accessed() {
         let content = match access {
+            Access::Listing => {
+                out.listings.push((rel.clone(), listing(root, &rel)));
+                continue;
+            }
             Access::Content => match root.read_bytes(&rel) {
                 Ok(bytes) => bytes,
                 Err(e) => {
@@ -144,4 +251,58 @@ fn redact(rel: &str, bytes: Vec<u8>) -> Vec<u8> {
         .filter(|kv| kv.starts_with(b"container="))
         .flat_map(|kv| kv.iter().copied().chain([0]))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str, kind: &str, target: Option<&str>) -> ListedEntry {
+        ListedEntry {
+            name: name.into(),
+            kind: kind.into(),
+            target: target.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_listing_is_recreated_and_read_back_the_same() {
+        let t = tempfile::tempdir().unwrap();
+        let listed = (
+            "/sys/fs/cgroup".to_owned(),
+            vec![
+                entry("cpu", "symlink", Some("cpu,cpuacct")),
+                entry("cpu,cpuacct", "dir", None),
+                entry("unified", "dir", None),
+            ],
+        );
+        recreate(t.path(), &listed).unwrap();
+        // Idempotent: a file already written there stays.
+        recreate(t.path(), &listed).unwrap();
+        let root = HostRoot::new(t.path()).unwrap();
+        assert_eq!(listing(&root, "/sys/fs/cgroup"), listed.1);
+    }
+
+    #[test]
+    fn a_hostile_listing_makes_nothing_outside() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = "/sys/fs/cgroup".to_owned();
+        for bad in [
+            entry("../x", "dir", None),
+            entry("a/b", "dir", None),
+            entry("..", "dir", None),
+        ] {
+            assert!(recreate(t.path(), &(dir.clone(), vec![bad])).is_err());
+        }
+        // Links that could leave the root are not made.
+        let links = vec![
+            entry("abs", "symlink", Some("/etc/passwd")),
+            entry("up", "symlink", Some("../../../..")),
+        ];
+        recreate(t.path(), &(dir.clone(), links)).unwrap();
+        let made = t.path().join("sys/fs/cgroup");
+        assert!(fs::symlink_metadata(made.join("abs")).is_err());
+        assert!(fs::symlink_metadata(made.join("up")).is_err());
+        assert!(recreate(t.path(), &("/../etc".to_owned(), vec![])).is_err());
+    }
 }

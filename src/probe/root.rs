@@ -19,6 +19,8 @@ pub enum Access {
     Content,
     /// Only its existence (or its name in a listing) mattered.
     Exists,
+    /// A directory whose entries (names, types, link targets) were listed.
+    Listing,
 }
 
 #[derive(Debug, Clone)]
@@ -129,8 +131,14 @@ impl HostRoot {
     fn note(&self, rel: &str, access: Access) {
         let mut map = self.accessed.lock().unwrap_or_else(|e| e.into_inner());
         let entry = map.entry(rel.to_owned()).or_insert(access);
-        if access == Access::Content {
-            *entry = Access::Content;
+        // What a capture must keep: the content, else the listing, else the name.
+        let rank = |a: Access| match a {
+            Access::Exists => 0,
+            Access::Listing => 1,
+            Access::Content => 2,
+        };
+        if rank(access) > rank(*entry) {
+            *entry = access;
         }
     }
 
@@ -194,6 +202,7 @@ impl HostRoot {
     /// Names in a directory, sorted, each with its lstat type and, for a
     /// link, its target; a missing directory is an empty list.
     pub(crate) fn list_entries(&self, rel: &str) -> Vec<(String, fs::FileType, Option<String>)> {
+        self.note(rel.trim_end_matches('/'), Access::Listing);
         // The directory resolved, the entry itself not: its own type (a
         // link stays a link under --root as on the live root).
         let dir = self.path(rel);

@@ -168,6 +168,7 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 pub mod daemon;
+pub mod engine_stub;
 pub mod pki;
 
 /// schema/report.schema.json, compiled (draft 2020-12).

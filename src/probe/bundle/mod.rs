@@ -210,6 +210,13 @@ impl Bundle {
             super::capture::write_inside(dest, rel, bytes)
                 .map_err(|e| format!("bundle: host/{rel}: {e}"))?;
         }
+        // Older bundles have no listings: the files alone, as before.
+        let listings: Vec<super::capture::Listing> =
+            self.json("host-listings.json")?.unwrap_or_default();
+        for l in &listings {
+            super::capture::recreate(dest, l)
+                .map_err(|e| format!("bundle: host-listings.json: {e}"))?;
+        }
         Ok(())
     }
 }
