@@ -25,7 +25,7 @@ pub(crate) fn capture(root: &HostRoot, dest: &Path) -> Result<Vec<String>, Strin
     let mut written = Vec::new();
     for (rel, content) in host.files {
         let target = dest.join(rel.trim_start_matches('/'));
-        let content = redact(&rel, content);
+        let content = keep_probed(&rel, content);
         write_inside(dest, &rel, &content).map_err(|e| format!("{}: {e}", target.display()))?;
         written.push(rel);
     }
@@ -241,8 +241,9 @@ fn list_or_none(items: &[String], sep: &str) -> String {
     }
 }
 
-/// PID 1's environment can hold secrets: keep only what the probe looks for.
-fn redact(rel: &str, bytes: Vec<u8>) -> Vec<u8> {
+/// PID 1's environment can hold secrets: keep only what the probe looks for
+/// (`capture DIR` and bundles alike).
+pub(crate) fn keep_probed(rel: &str, bytes: Vec<u8>) -> Vec<u8> {
     if rel != "/proc/1/environ" {
         return bytes;
     }

@@ -8,11 +8,17 @@ use crate::checks::Finding;
 use crate::facts::Facts;
 use crate::recipe::Recipe;
 
+/// The `tool` member every JSON document carries.
 #[derive(Serialize)]
-struct Tool {
+pub(super) struct Tool {
     name: &'static str,
     version: &'static str,
 }
+
+pub(super) const TOOL: Tool = Tool {
+    name: env!("CARGO_PKG_NAME"),
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -66,10 +72,7 @@ pub fn render<'a>(
     };
     let doc = Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: TOOL,
         verdict,
         summary: Summary::of(findings),
         facts,

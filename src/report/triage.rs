@@ -107,15 +107,9 @@ pub(crate) fn human(t: &Triage, style: Style) -> String {
 }
 
 #[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
-}
-
-#[derive(Serialize)]
 struct Document<'a> {
     schema_version: u32,
-    tool: Tool,
+    tool: super::json::Tool,
     triage: Body<'a>,
 }
 
@@ -151,10 +145,7 @@ struct Cause {
 pub(crate) fn json(t: &Triage) -> String {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: super::json::TOOL,
         triage: Body {
             input: &t.input,
             lines: t.lines,

@@ -37,14 +37,7 @@ pub(crate) const MAX_ENTRIES: usize = 20_000;
 /// whatever it does keeps the replay identical to the capture's own report.
 pub(crate) fn bundle_entry(path: &str, bytes: Vec<u8>) -> Vec<u8> {
     // PID 1's environment can hold secrets: keep only what the probe reads.
-    if path == "host/proc/1/environ" {
-        return bytes
-            .split(|b| *b == 0)
-            .filter(|kv| kv.starts_with(b"container="))
-            .flat_map(|kv| kv.iter().copied().chain([0]))
-            .collect();
-    }
-    bytes
+    super::capture::keep_probed(path.strip_prefix("host").unwrap_or(path), bytes)
 }
 
 /// What probes record while they run, shared across their threads.
